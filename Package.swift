@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Kernels are compiled optimised even in debug builds (tests would otherwise crawl) and for x86-64-v3 (LLVM name "haswell")
+/// (AVX2 + FMA), which every x86 CPU since 2013 has.
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+let optimisedFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
+
+let package = Package(
+    name: "SwiftVTP",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vtp", targets: ["vtp"]),
+        .library(name: "VTPTensor", targets: ["VTPTensor"]),
+        .library(name: "VTPNN", targets: ["VTPNN"]),
+        .library(name: "VTPModels", targets: ["VTPModels"]),
+        .library(name: "VTPData", targets: ["VTPData"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .target(
+            name: "CVTPData", path: "Sources/CVTPData",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
+        .target(name: "VTPTensor", dependencies: ["CDNNL"], swiftSettings: kernelFlags),
+        .target(name: "VTPNN", dependencies: ["VTPTensor"], swiftSettings: optimisedFlags),
+        .target(name: "VTPModels", dependencies: ["VTPNN"], swiftSettings: optimisedFlags),
+        .target(
+            name: "VTPData", dependencies: ["VTPTensor", "CVTPData"],
+            resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")],
+            swiftSettings: optimisedFlags),
+        .executableTarget(
+            name: "vtp",
+            dependencies: ["VTPModels", "VTPData", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor"]),
+        .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),
+        .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,2 @@
+/// Placeholder; the engine lands here.
+public enum VTPTensorVersion { public static let string = "0.1.0" }

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct VTP: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "SwiftVTP: VTP visual tokenizers in Swift.")
+}
