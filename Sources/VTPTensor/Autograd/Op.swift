@@ -1,0 +1,65 @@
+/// Every differentiable operation, with what its gradient rule needs (saved tensors are detached).
+/// The rules themselves are in one place: `GradientRules.vjp`.
+public enum Op {
+    case leaf
+    // Arithmetic (broadcasting)
+    case add([Int], [Int])
+    case sub([Int], [Int])
+    case mul(Tensor, Tensor)
+    case div(Tensor, Tensor)
+    case addScalar
+    case mulScalar(Float)
+    case powScalar(Tensor, Float)
+    // Elementwise functions
+    case exp(Tensor)            // saved: output
+    case log(Tensor)            // saved: input
+    case sqrt(Tensor)           // saved: output
+    case rsqrt(Tensor)          // saved: output
+    case abs(Tensor)
+    case sigmoid(Tensor)        // saved: output
+    case tanh(Tensor)           // saved: output
+    case relu(Tensor)
+    case silu(Tensor)
+    case gelu(Tensor, approximate: Bool)
+    case clamp(Tensor, Float, Float)
+    // Reductions and shapes
+    case sum(inputShape: [Int], keptShape: [Int])
+    case reshape([Int])
+    case permute([Int])
+    case concat(axis: Int, sizes: [Int])
+    case slice(axis: Int, start: Int, inputShape: [Int])
+    case gatherRows([Int], tableShape: [Int])
+    case scatterAddRows([Int], sourceShape: [Int])
+    case expand([Int])
+    // Products
+    case matmul(Tensor, Tensor, transposeA: Bool, transposeB: Bool)
+    case linear(Tensor, Tensor, hasBias: Bool)
+    case conv2d(cols: Tensor, weight: Tensor, geometry: ConvGeometry, hasBias: Bool)
+    // Neural-network ops
+    case softmax(Tensor)        // saved: output
+    case logSoftmax(Tensor)     // saved: output
+    case norm(x: Tensor, weight: Tensor?, hasBias: Bool, mean: Tensor, rstd: Tensor, rms: Bool)
+    case swiglu(Tensor, Tensor)
+    case l2Normalize(Tensor, norms: Tensor, eps: Float)  // saved: output
+    case crossEntropy(logProbs: Tensor, targets: [Int])
+    case attention(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, mask: Tensor?, causal: Bool, scale: Float)
+    case rope(sin: Tensor, cos: Tensor, prefix: Int)
+    // Custom ops defined outside this module supply their own rule.
+    case custom(name: String, backward: (Tensor) -> [Tensor?])
+
+    /// A short name for messages and profiles.
+    public var name: String {
+        if case .custom(let n, _) = self { return n }
+        return String(describing: self).prefix { $0 != "(" }.description
+    }
+}
+
+extension Tensor {
+    /// Records a custom differentiable op: `backward` maps the output gradient to one gradient per input.
+    public static func custom(_ output: Tensor, inputs: [Tensor], name: String,
+                              backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        var out = output.detached()
+        record(&out, inputs, .custom(name: name, backward: backward))
+        return out
+    }
+}

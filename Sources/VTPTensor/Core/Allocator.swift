@@ -1,0 +1,98 @@
+import Foundation
+
+/// A size-bucketed caching allocator for 64-byte-aligned `Float` buffers.
+///
+/// Training allocates the same activation sizes every step; returning buffers to per-size free lists instead
+/// of the system allocator avoids page faults and `mmap` churn. Sizes are rounded up to a size class
+/// (multiples of 16 floats below 64 Ki floats, then steps of 1/8 of the next power of two), so a freed buffer
+/// serves any later request of the same class. The cache holds at most `cacheLimitBytes`; beyond that freed
+/// buffers go back to the system.
+public final class TensorAllocator: @unchecked Sendable {
+    public static let shared = TensorAllocator()
+
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private let lock = NSLock()
+    private var cachedBytes = 0
+    /// Bytes currently handed out to live tensors.
+    public private(set) var liveBytes = 0
+    /// The largest `liveBytes` seen since the last `resetPeak()`.
+    public private(set) var peakLiveBytes = 0
+    /// Upper bound on bytes kept in the free lists.
+    public var cacheLimitBytes = 8 << 30
+
+    /// The size class (in floats) that a request of `count` floats is served from.
+    static func sizeClass(_ count: Int) -> Int {
+        if count <= 16 { return 16 }
+        if count <= 65536 { return (count + 15) & ~15 }
+        var p = 65536
+        while p < count { p <<= 1 }
+        let step = p >> 3
+        let half = p >> 1
+        return half + ((count - half + step - 1) / step) * step
+    }
+
+    /// Returns an uninitialised buffer of at least `count` floats and the capacity actually reserved.
+    public func allocate(_ count: Int) -> (UnsafeMutablePointer<Float>, Int) {
+        let cls = TensorAllocator.sizeClass(max(count, 1))
+        lock.lock()
+        liveBytes += cls * 4
+        if liveBytes > peakLiveBytes { peakLiveBytes = liveBytes }
+        if var list = free[cls], let p = list.popLast() {
+            free[cls] = list
+            cachedBytes -= cls * 4
+            lock.unlock()
+            return (p, cls)
+        }
+        lock.unlock()
+        var raw: UnsafeMutableRawPointer?
+        let status = posix_memalign(&raw, 64, cls * 4)
+        guard status == 0, let raw else {
+            // Out of memory: nothing sensible can continue.
+            fatalError("TensorAllocator: cannot allocate \(cls * 4) bytes (errno \(status))")
+        }
+        return (raw.bindMemory(to: Float.self, capacity: cls), cls)
+    }
+
+    /// Gives a buffer back; it is cached for reuse or freed when the cache is full.
+    public func release(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
+        lock.lock()
+        liveBytes -= capacity * 4
+        if cachedBytes + capacity * 4 <= cacheLimitBytes {
+            free[capacity, default: []].append(pointer)
+            cachedBytes += capacity * 4
+            lock.unlock()
+            return
+        }
+        lock.unlock()
+        Foundation.free(pointer)
+    }
+
+    /// Frees every cached buffer.
+    public func emptyCache() {
+        lock.lock()
+        let lists = free
+        free = [:]
+        cachedBytes = 0
+        lock.unlock()
+        for (_, list) in lists { for p in list { Foundation.free(p) } }
+    }
+
+    public func resetPeak() {
+        lock.lock(); peakLiveBytes = liveBytes; lock.unlock()
+    }
+}
+
+/// A reference-counted, 64-byte-aligned, contiguous `Float` buffer owned by one or more tensors.
+public final class TensorStorage: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+    let capacity: Int
+
+    /// An uninitialised buffer of `count` floats.
+    public init(count: Int) {
+        self.count = count
+        (pointer, capacity) = TensorAllocator.shared.allocate(count)
+    }
+
+    deinit { TensorAllocator.shared.release(pointer, capacity: capacity) }
+}

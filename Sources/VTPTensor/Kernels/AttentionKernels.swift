@@ -1,0 +1,112 @@
+import Foundation
+
+/// Memory-bounded softmax attention, forward and backward.
+///
+/// q [BH, Nq, d], k and v [BH, Nk, d] (BH = batch × heads, dense). Queries are processed in blocks of `qb`
+/// rows for all heads at once, so the score buffer is [BH, qb, Nk] with qb chosen to keep it under
+/// `scoreBudget` floats: memory grows linearly with the sequence length and no N×N matrix per head is ever
+/// held for long sequences. Scores and probabilities are recomputed in the backward pass from the saved
+/// per-row log-sum-exp (as FlashAttention does).
+enum AttentionKernels {
+    /// Floats allowed for one score block (64 MiB).
+    nonisolated(unsafe) static var scoreBudget = 16 << 20
+
+    static func blockRows(bh: Int, nq: Int, nk: Int) -> Int {
+        max(1, min(nq, scoreBudget / max(bh * nk, 1)))
+    }
+
+    /// Adds the mask to a score block and turns each row into probabilities; returns nothing, fills `lse`.
+    /// Row i of the block is query q0 + i.
+    static func softmaxBlock(_ s: UnsafeMutablePointer<Float>, bh: Int, rows: Int, q0: Int, nk: Int,
+                             mask: UnsafePointer<Float>?, causal: Bool, lse: UnsafeMutablePointer<Float>?, nq: Int) {
+        Parallel.forEach(bh * rows, grain: 8) { idx in
+            let h = idx / rows, i = idx % rows, q = q0 + i
+            let row = s + idx * nk
+            if let mask { let mr = mask + q * nk; for j in 0..<nk { row[j] += mr[j] } }
+            if causal && q + 1 < nk { (row + q + 1).update(repeating: -.infinity, count: nk - q - 1) }
+            let l = SoftmaxKernels.softmaxRow(row, row, nk, log: false)
+            lse?[h * nq + q] = l
+        }
+    }
+
+    /// Returns (out [BH, Nq, d], lse [BH, Nq]).
+    static func forward(q: Tensor, k: Tensor, v: Tensor, bh: Int, nq: Int, nk: Int, d: Int, scale: Float,
+                        mask: Tensor?, causal: Bool) -> (Tensor, Tensor) {
+        let out = Tensor(uninitialized: [bh, nq, d]), lse = Tensor(uninitialized: [bh, nq])
+        let qb = blockRows(bh: bh, nq: nq, nk: nk)
+        let scores = Tensor(uninitialized: [bh * qb * nk])
+        var q0 = 0
+        while q0 < nq {
+            let rows = min(qb, nq - q0)
+            // S = scale · Q_blk Kᵀ   [BH, rows, Nk]
+            GEMM.gemm(batch: bh, m: rows, n: nk, k: d, a: q.data + q0 * d, lda: d, sa: nq * d,
+                      b: k.data, transB: true, ldb: d, sb: nk * d, c: scores.data, ldc: nk, sc: rows * nk, alpha: scale)
+            softmaxBlock(scores.data, bh: bh, rows: rows, q0: q0, nk: nk, mask: mask?.data, causal: causal, lse: lse.data, nq: nq)
+            // O_blk = P V
+            GEMM.gemm(batch: bh, m: rows, n: d, k: nk, a: scores.data, lda: nk, sa: rows * nk,
+                      b: v.data, ldb: d, sb: nk * d, c: out.data + q0 * d, ldc: d, sc: nq * d)
+            q0 += rows
+        }
+        return (out, lse)
+    }
+
+    /// Returns (dq, dk, dv).
+    static func backward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor,
+                         bh: Int, nq: Int, nk: Int, d: Int, scale: Float, mask: Tensor?, causal: Bool) -> (Tensor, Tensor, Tensor) {
+        let dq = Tensor(uninitialized: [bh, nq, d]), dk = Tensor(uninitialized: [bh, nk, d]), dv = Tensor(uninitialized: [bh, nk, d])
+        // D_i = Σ_j dO_ij O_ij  (= Σ_j P_ij dP_ij)
+        let dsum = Tensor(uninitialized: [bh * nq])
+        let (pdo, po, pd) = (dOut.data, out.data, dsum.data)
+        Parallel.forEach(bh * nq, grain: 64) { r in
+            var acc: Float = 0
+            for j in 0..<d { acc += pdo[r * d + j] * po[r * d + j] }
+            pd[r] = acc
+        }
+        let qb = blockRows(bh: bh, nq: nq, nk: nk)
+        let p = Tensor(uninitialized: [bh * qb * nk]), dp = Tensor(uninitialized: [bh * qb * nk])
+        var q0 = 0
+        while q0 < nq {
+            let rows = min(qb, nq - q0)
+            GEMM.gemm(batch: bh, m: rows, n: nk, k: d, a: q.data + q0 * d, lda: d, sa: nq * d,
+                      b: k.data, transB: true, ldb: d, sb: nk * d, c: p.data, ldc: nk, sc: rows * nk, alpha: scale)
+            // P = exp(S + mask − lse); dS = P ⊙ (dP − D) · scale
+            GEMM.gemm(batch: bh, m: rows, n: nk, k: d, a: dOut.data + q0 * d, lda: d, sa: nq * d,
+                      b: v.data, transB: true, ldb: d, sb: nk * d, c: dp.data, ldc: nk, sc: rows * nk)
+            let (pp, pdp, pl, pm) = (p.data, dp.data, lse.data, mask?.data)
+            Parallel.forEach(bh * rows, grain: 8) { idx in
+                let h = idx / rows, qi = q0 + idx % rows
+                let sr = pp + idx * nk, gr = pdp + idx * nk
+                let l = pl[h * nq + qi], di = pd[h * nq + qi]
+                if let pm { let mr = pm + qi * nk; for j in 0..<nk { sr[j] += mr[j] } }
+                let lv = Vec(repeating: l), dv = Vec(repeating: di)
+                let limit = causal ? min(nk, qi + 1) : nk
+                var j = 0
+                while j + 16 <= limit {
+                    let pr = VectorMath.exp(load(sr + j) - lv)
+                    store(pr, sr + j)
+                    store(pr * (load(gr + j) - dv) * scale, gr + j)
+                    j += 16
+                }
+                while j < limit {
+                    let pr = l == -.infinity ? 0 : VectorMath.exp(sr[j] - l)
+                    sr[j] = pr
+                    gr[j] = pr * (gr[j] - di) * scale
+                    j += 1
+                }
+                if limit < nk {
+                    (sr + limit).update(repeating: 0, count: nk - limit)
+                    (gr + limit).update(repeating: 0, count: nk - limit)
+                }
+            }
+            // dQ_blk = dS K ; dK += dSᵀ Q_blk ; dV += Pᵀ dO_blk
+            GEMM.gemm(batch: bh, m: rows, n: d, k: nk, a: dp.data, lda: nk, sa: rows * nk,
+                      b: k.data, ldb: d, sb: nk * d, c: dq.data + q0 * d, ldc: d, sc: nq * d)
+            GEMM.gemm(batch: bh, m: nk, n: d, k: rows, a: dp.data, transA: true, lda: nk, sa: rows * nk,
+                      b: q.data + q0 * d, ldb: d, sb: nq * d, c: dk.data, ldc: d, sc: nk * d, accumulate: q0 > 0)
+            GEMM.gemm(batch: bh, m: nk, n: d, k: rows, a: p.data, transA: true, lda: nk, sa: rows * nk,
+                      b: dOut.data + q0 * d, ldb: d, sb: nq * d, c: dv.data, ldc: d, sc: nk * d, accumulate: q0 > 0)
+            q0 += rows
+        }
+        return (dq, dk, dv)
+    }
+}

@@ -1,0 +1,247 @@
+import CDNNL
+import Foundation
+
+/// Matrix-product precision: F32, or BF16 inputs with F32 accumulation and output (mixed precision).
+public enum MatmulPrecision: String, Sendable, CaseIterable {
+    case f32, bf16
+}
+
+/// The precision that matrix products use on this thread (F32 unless changed by `withMatmulPrecision`).
+public enum MatmulMode {
+    private static let key = "VTPTensor.MatmulPrecision"
+    public static var current: MatmulPrecision {
+        (Thread.current.threadDictionary[key] as? String).flatMap(MatmulPrecision.init) ?? .f32
+    }
+
+    /// Runs `body` with every matrix product (matmul, linear, conv, attention) in `precision`.
+    @discardableResult
+    public static func with<R>(_ precision: MatmulPrecision, _ body: () throws -> R) rethrows -> R {
+        let dict = Thread.current.threadDictionary
+        let old = dict[key]
+        dict[key] = precision.rawValue
+        defer { dict[key] = old }
+        return try body()
+    }
+}
+
+/// oneDNN matmul primitives, created once per problem shape and cached.
+///
+/// Computes, for each batch item b: `C[b] = alpha · op(A[b]) · op(B[b]) (+ bias) (+ C[b] when accumulating)`,
+/// with `op` a transpose expressed through strides (nothing is copied to transpose). A is [batch, M, K]
+/// (stored [batch, K, M] when `transA`), B is [batch or 1, K, N] (stored [.., N, K] when `transB`), C is
+/// [batch, M, N], all dense.
+final class OneDNN: @unchecked Sendable {
+    static let shared = OneDNN()
+
+    struct Key: Hashable {
+        var batch: Int, sharedB: Bool, m: Int, n: Int, k: Int
+        var transA: Bool, transB: Bool, bias: Bool, accumulate: Bool, alpha: Float, bf16: Bool
+        /// Row strides and batch strides (elements) of A, B and C.
+        var lda: Int, ldb: Int, ldc: Int, sa: Int, sb: Int, sc: Int
+    }
+
+    final class Entry {
+        var primitive: dnnl_primitive_t?
+        var src: dnnl_memory_t?, weights: dnnl_memory_t?, bias: dnnl_memory_t?, dst: dnnl_memory_t?
+    }
+
+    private var engine: dnnl_engine_t?
+    private var stream: dnnl_stream_t?
+    private var cache: [Key: Entry] = [:]
+    private let lock = NSLock()
+
+    private init() {
+        check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine")
+        check(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "stream")
+    }
+
+    private func check(_ s: dnnl_status_t, _ what: String) {
+        if s != dnnl_success { fatalError("oneDNN \(what) failed with status \(s.rawValue)") }
+    }
+
+    fileprivate func desc(_ dims: [Int64], _ strides: [Int64], _ type: dnnl_data_type_t) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        var d = dims, s = strides
+        check(dnnl_memory_desc_init_by_strides(&md, Int32(dims.count), &d, type, &s), "memory descriptor")
+        return md
+    }
+
+    private func makeEntry(_ key: Key) -> Entry {
+        let (B, M, N, K) = (Int64(key.batch), Int64(key.m), Int64(key.n), Int64(key.k))
+        let (lda, ldb, ldc) = (Int64(key.lda), Int64(key.ldb), Int64(key.ldc))
+        let (sa, sb, sc) = (Int64(key.sa), Int64(key.sb), Int64(key.sc))
+        let inType = key.bf16 ? dnnl_bf16 : dnnl_f32
+        // A logical [B, M, K]: stored row-major [M, lda] or, transposed, [K, lda].
+        var a = key.transA ? desc([B, M, K], [sa, 1, lda], inType) : desc([B, M, K], [sa, lda, 1], inType)
+        let bb: Int64 = key.sharedB ? 1 : B
+        let sbb: Int64 = key.sharedB ? (key.transB ? N * ldb : K * ldb) : sb
+        var w = key.transB ? desc([bb, K, N], [sbb, 1, ldb], inType) : desc([bb, K, N], [sbb, ldb, 1], inType)
+        var c = desc([B, M, N], [sc, ldc, 1], dnnl_f32)
+        var bias = desc([1, 1, N], [N, N, 1], dnnl_f32)
+        var op = dnnl_matmul_desc_t()
+        if key.bias {
+            check(dnnl_matmul_desc_init(&op, &a, &w, &bias, &c), "matmul descriptor")
+        } else {
+            check(dnnl_matmul_desc_init(&op, &a, &w, nil, &c), "matmul descriptor")
+        }
+        var attr: dnnl_primitive_attr_t?
+        check(dnnl_primitive_attr_create(&attr), "attr")
+        defer { dnnl_primitive_attr_destroy(attr) }
+        if key.alpha != 1 {
+            var alpha = key.alpha
+            check(dnnl_primitive_attr_set_output_scales(attr, 1, 0, &alpha), "output scale")
+        }
+        if key.accumulate {
+            var po: dnnl_post_ops_t?
+            check(dnnl_post_ops_create(&po), "post-ops")
+            check(dnnl_post_ops_append_sum(po, 1), "sum post-op")
+            check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops")
+            dnnl_post_ops_destroy(po)
+        }
+        var pd: dnnl_primitive_desc_t?
+        check(dnnl_primitive_desc_create(&pd, &op, attr, engine, nil), "matmul primitive descriptor")
+        defer { dnnl_primitive_desc_destroy(pd) }
+        let e = Entry()
+        check(dnnl_primitive_create(&e.primitive, pd), "matmul primitive")
+        let none = UnsafeMutableRawPointer(bitPattern: 0)
+        check(dnnl_memory_create(&e.src, &a, engine, none), "memory")
+        check(dnnl_memory_create(&e.weights, &w, engine, none), "memory")
+        check(dnnl_memory_create(&e.dst, &c, engine, none), "memory")
+        if key.bias { check(dnnl_memory_create(&e.bias, &bias, engine, none), "memory") }
+        return e
+    }
+
+    /// Runs one (batched) product; pointers are raw element buffers of the key's types.
+    func run(_ key: Key, a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutablePointer<Float>,
+             bias: UnsafePointer<Float>?) {
+        lock.lock()
+        defer { lock.unlock() }
+        let e: Entry
+        if let hit = cache[key] { e = hit } else { e = makeEntry(key); cache[key] = e }
+        dnnl_memory_set_data_handle(e.src, UnsafeMutableRawPointer(mutating: a))
+        dnnl_memory_set_data_handle(e.weights, UnsafeMutableRawPointer(mutating: b))
+        dnnl_memory_set_data_handle(e.dst, c)
+        // DNNL_ARG_SRC = 1, DNNL_ARG_WEIGHTS = 33, DNNL_ARG_BIAS = 41, DNNL_ARG_DST = 17.
+        var args = [dnnl_exec_arg_t(arg: 1, memory: e.src), dnnl_exec_arg_t(arg: 33, memory: e.weights),
+                    dnnl_exec_arg_t(arg: 17, memory: e.dst)]
+        if key.bias, let bias {
+            dnnl_memory_set_data_handle(e.bias, UnsafeMutableRawPointer(mutating: bias))
+            args.append(dnnl_exec_arg_t(arg: 41, memory: e.bias))
+        }
+        check(dnnl_primitive_execute(e.primitive, stream, Int32(args.count), &args), "matmul execute")
+        check(dnnl_stream_wait(stream), "stream wait")
+    }
+
+    /// Whether this CPU runs BF16 matmuls natively (oneDNN needs AVX-512 BF16 or AMX; on AVX2 it has no BF16
+    /// kernel and the BF16 mode is emulated by rounding the inputs and multiplying in F32).
+    lazy var nativeBF16: Bool = {
+        if ProcessInfo.processInfo.environment["VTP_EMULATE_BF16"] != nil { return false }
+        var a = desc([1, 16, 16], [256, 16, 1], dnnl_bf16), w = a
+        var c = desc([1, 16, 16], [256, 16, 1], dnnl_f32)
+        var op = dnnl_matmul_desc_t()
+        guard dnnl_matmul_desc_init(&op, &a, &w, nil, &c) == dnnl_success else { return false }
+        var pd: dnnl_primitive_desc_t?
+        let ok = dnnl_primitive_desc_create(&pd, &op, nil, engine, nil) == dnnl_success
+        if ok { dnnl_primitive_desc_destroy(pd) }
+        return ok
+    }()
+
+    /// Number of cached primitives (for tests and benchmarks).
+    var cachedPrimitives: Int { lock.lock(); defer { lock.unlock() }; return cache.count }
+}
+
+/// The GEMM entry point used by all ops.
+enum GEMM {
+    /// C[b] = alpha · op(A[b]) · op(B[b]) + bias (+ C[b] if `accumulate`), for b in 0..<batch.
+    /// - Parameters:
+    ///   - a: logical [M, K] per batch item; stored [M, lda] (or [K, lda] with `transA`); items `sa` apart.
+    ///   - b: logical [K, N]; stored [K, ldb] (or [N, ldb] with `transB`); items `sb` apart, `sb == 0`: shared.
+    ///   - c: [M, ldc] per item, items `sc` apart. Defaults: dense packing.
+    static func gemm(batch: Int = 1, m: Int, n: Int, k: Int,
+                     a: UnsafePointer<Float>, transA: Bool = false, lda: Int? = nil, sa: Int? = nil,
+                     b: UnsafePointer<Float>, transB: Bool = false, ldb: Int? = nil, sb: Int? = nil,
+                     c: UnsafeMutablePointer<Float>, ldc: Int? = nil, sc: Int? = nil,
+                     bias: UnsafePointer<Float>? = nil, alpha: Float = 1, accumulate: Bool = false,
+                     precision: MatmulPrecision = MatmulMode.current) {
+        if m == 0 || n == 0 || batch == 0 { return }
+        let lda = lda ?? (transA ? m : k), ldb = ldb ?? (transB ? k : n), ldc = ldc ?? n
+        let sa = sa ?? (transA ? k * lda : m * lda), sc = sc ?? m * ldc
+        let sb = batch == 1 ? 0 : (sb ?? (transB ? n * ldb : k * ldb))
+        if k == 0 {
+            for bi in 0..<batch {
+                for r in 0..<m {
+                    let row = c + bi * sc + r * ldc
+                    for j in 0..<n { row[j] = (accumulate ? row[j] : 0) + (bias?[j] ?? 0) }
+                }
+            }
+            return
+        }
+        let key = OneDNN.Key(batch: batch, sharedB: sb == 0, m: m, n: n, k: k, transA: transA, transB: transB,
+                             bias: bias != nil, accumulate: accumulate, alpha: alpha, bf16: precision == .bf16,
+                             lda: lda, ldb: ldb, ldc: ldc, sa: sa, sb: sb, sc: sc)
+        if precision == .bf16 && !OneDNN.shared.nativeBF16 {
+            // Emulation: BF16-rounded inputs, F32 products and accumulation (same numerics, F32 speed).
+            let na = (batch - 1) * sa + (transA ? (k - 1) * lda + m : (m - 1) * lda + k)
+            let nb = (sb == 0 ? 0 : (batch - 1) * sb) + (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n)
+            let ar = Tensor(uninitialized: [na]), br = Tensor(uninitialized: [nb])
+            Loop.map(na, a, ar.data, BF16Kernels.round)
+            Loop.map(nb, b, br.data, BF16Kernels.round)
+            var f32Key = key
+            f32Key.bf16 = false
+            OneDNN.shared.run(f32Key, a: ar.data, b: br.data, c: c, bias: bias)
+        } else if precision == .bf16 {
+            // Convert the whole spans that A and B occupy (strides are kept, so layouts match).
+            let na = (batch - 1) * sa + (transA ? (k - 1) * lda + m : (m - 1) * lda + k)
+            let nb = (sb == 0 ? 0 : (batch - 1) * sb) + (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n)
+            let ab = UnsafeMutablePointer<UInt16>.allocate(capacity: na)
+            let bb = UnsafeMutablePointer<UInt16>.allocate(capacity: nb)
+            defer { ab.deallocate(); bb.deallocate() }
+            BF16Kernels.narrow(a, ab, na)
+            BF16Kernels.narrow(b, bb, nb)
+            OneDNN.shared.run(key, a: ab, b: bb, c: c, bias: bias)
+        } else {
+            OneDNN.shared.run(key, a: a, b: b, c: c, bias: bias)
+        }
+    }
+}
+
+/// Bulk F32 → BF16 rounding (round to nearest even; NaN stays NaN).
+enum BF16Kernels {
+    static func narrow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<UInt16>, _ n: Int) {
+        Parallel.forRanges((n + 15) / 16, grain: 4096) { r in
+            for blk in r {
+                let i = blk * 16
+                if i + 16 <= n {
+                    let bits = unsafeBitCast(load(src + i), to: SIMD16<UInt32>.self)
+                    let rounded = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16
+                    let nan = (bits & 0x7FFF_FFFF) .> 0x7F80_0000
+                    let out = rounded.replacing(with: (bits &>> 16) | 0x40, where: nan)
+                    let narrow = SIMD16<UInt16>(truncatingIfNeeded: out)
+                    UnsafeMutableRawPointer(dst + i).storeBytes(of: narrow, as: SIMD16<UInt16>.self)
+                } else {
+                    for j in i..<n { dst[j] = roundToBF16Bits(src[j]) }
+                }
+            }
+        }
+    }
+
+    /// One value: the upper 16 bits of the F32, rounded to nearest even.
+    @inline(__always) static func roundToBF16Bits(_ x: Float) -> UInt16 {
+        let bits = x.bitPattern
+        if (bits & 0x7FFF_FFFF) > 0x7F80_0000 { return UInt16(truncatingIfNeeded: (bits >> 16) | 0x40) }
+        return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
+    }
+
+    /// x rounded to the nearest BF16 value, as a Float.
+    @inline(__always) static func round(_ x: Float) -> Float {
+        Float(bitPattern: UInt32(roundToBF16Bits(x)) << 16)
+    }
+
+    /// Vector version of `round`.
+    @inline(__always) static func round(_ v: Vec) -> Vec {
+        let bits = unsafeBitCast(v, to: SIMD16<UInt32>.self)
+        let rounded = ((bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16) &<< 16
+        let nan = (bits & 0x7FFF_FFFF) .> 0x7F80_0000
+        return unsafeBitCast(rounded.replacing(with: bits | 0x0040_0000, where: nan), to: Vec.self)
+    }
+}

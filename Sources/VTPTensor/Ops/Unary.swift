@@ -1,0 +1,115 @@
+import Foundation
+
+/// Elementwise functions: exp, log, roots, activations.
+extension Tensor {
+    public func exp() -> Tensor {
+        var out = Tensor.map(self, VectorMath.exp)
+        let saved = out
+        Tensor.record(&out, [self], .exp(saved))
+        return out
+    }
+
+    /// Natural logarithm.
+    public func log() -> Tensor {
+        var out = Tensor(uninitialized: shape)
+        let (s, d) = (data, out.data)
+        Parallel.forRanges(count, grain: 8192) { r in for i in r { d[i] = Foundation.log(s[i]) } }
+        Tensor.record(&out, [self], .log(detached()))
+        return out
+    }
+
+    public func sqrt() -> Tensor {
+        var out = Tensor.map(self) { $0.squareRoot() }
+        let saved = out
+        Tensor.record(&out, [self], .sqrt(saved))
+        return out
+    }
+
+    /// 1 / sqrt(x).
+    public func rsqrt() -> Tensor {
+        var out = Tensor.map(self) { 1 / $0.squareRoot() }
+        let saved = out
+        Tensor.record(&out, [self], .rsqrt(saved))
+        return out
+    }
+
+    public func abs() -> Tensor {
+        var out = Tensor.map(self, VectorMath.abs)
+        Tensor.record(&out, [self], .abs(detached()))
+        return out
+    }
+
+    public func sigmoid() -> Tensor {
+        var out = Tensor.map(self, VectorMath.sigmoid)
+        let saved = out
+        Tensor.record(&out, [self], .sigmoid(saved))
+        return out
+    }
+
+    public func tanh() -> Tensor {
+        var out = Tensor.map(self, VectorMath.tanh)
+        let saved = out
+        Tensor.record(&out, [self], .tanh(saved))
+        return out
+    }
+
+    public func relu() -> Tensor {
+        var out = Tensor.map(self) { $0.replacing(with: 0, where: $0 .< 0) }
+        Tensor.record(&out, [self], .relu(detached()))
+        return out
+    }
+
+    /// x · sigmoid(x).
+    public func silu() -> Tensor {
+        var out = Tensor.map(self) { $0 * VectorMath.sigmoid($0) }
+        Tensor.record(&out, [self], .silu(detached()))
+        return out
+    }
+
+    /// GELU: exact `x·Φ(x) = x/2·(1 + erf(x/√2))`, or the tanh approximation
+    /// `x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))`.
+    public func gelu(approximate: Bool = false) -> Tensor {
+        var out = approximate ? Tensor.map(self, Activation.geluTanh) : Tensor.map(self, Activation.gelu)
+        Tensor.record(&out, [self], .gelu(detached(), approximate: approximate))
+        return out
+    }
+
+    /// Limits every element to [lo, hi] (gradient passes only inside the interval).
+    public func clamped(_ lo: Float, _ hi: Float) -> Tensor {
+        var out = Tensor.map(self) { $0.clamped(lowerBound: Vec(repeating: lo), upperBound: Vec(repeating: hi)) }
+        Tensor.record(&out, [self], .clamp(detached(), lo, hi))
+        return out
+    }
+}
+
+/// Activation functions and their derivatives on 16 lanes (shared by forward ops and gradient rules).
+enum Activation {
+    static let invSqrt2: Float = 0.707_106_78
+    static let invSqrt2Pi: Float = 0.398_942_28
+    static let sqrt2OverPi: Float = 0.797_884_56
+
+    @inline(__always) static func gelu(_ x: Vec) -> Vec { 0.5 * x * (1 + VectorMath.erf(x * invSqrt2)) }
+    /// d/dx x·Φ(x) = Φ(x) + x·φ(x).
+    @inline(__always) static func geluGrad(_ x: Vec) -> Vec {
+        let cdf: Vec = 0.5 * (1 + VectorMath.erf(x * invSqrt2))
+        let pdf: Vec = invSqrt2Pi * VectorMath.exp(-0.5 * x * x)
+        return cdf + x * pdf
+    }
+    @inline(__always) static func geluTanh(_ x: Vec) -> Vec {
+        let u: Vec = sqrt2OverPi * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1 + VectorMath.tanh(u))
+    }
+    @inline(__always) static func geluTanhGrad(_ x: Vec) -> Vec {
+        let x2: Vec = x * x
+        let u: Vec = sqrt2OverPi * (x + 0.044715 * x2 * x)
+        let t: Vec = VectorMath.tanh(u)
+        let du: Vec = sqrt2OverPi * (1 + 0.134145 * x2)
+        let left: Vec = 0.5 * (1 + t)
+        return left + 0.5 * x * (1 - t * t) * du
+    }
+    /// d/dx x·σ(x) = σ(x)(1 + x(1 − σ(x))).
+    @inline(__always) static func siluGrad(_ x: Vec) -> Vec {
+        let s = VectorMath.sigmoid(x)
+        return s * (1 + x * (1 - s))
+    }
+}

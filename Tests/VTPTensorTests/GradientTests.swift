@@ -1,0 +1,129 @@
+import Testing
+@testable import VTPTensor
+
+/// Finite-difference checks for every differentiable op (the rules are in GradientRules.swift).
+@Suite struct GradientTests {
+    @Test func arithmeticWithBroadcasting() {
+        let a = randn([3, 4], seed: 1), b = randn([4], seed: 2), c = randn([3, 1], seed: 3)
+        checkGradients("add", [a, b]) { $0[0] + $0[1] }
+        checkGradients("sub", [a, c]) { $0[0] - $0[1] }
+        checkGradients("mul", [a, b]) { $0[0] * $0[1] }
+        let pos = randn([4], seed: 4).abs() + 0.5
+        checkGradients("div", [a, pos]) { $0[0] / $0[1] }
+        checkGradients("scalar ops", [a]) { ($0[0] * 3 + 1) / 2 - 0.5 }
+        checkGradients("pow", [pos]) { $0[0].pow(3) }
+        checkGradients("pow2", [a]) { $0[0].pow(2) }
+    }
+
+    @Test func elementwiseFunctions() {
+        let x = randn([2, 5], seed: 5)
+        let pos = x.abs() + 0.3
+        checkGradients("exp", [x]) { $0[0].exp() }
+        checkGradients("log", [pos]) { $0[0].log() }
+        checkGradients("sqrt", [pos]) { $0[0].sqrt() }
+        checkGradients("rsqrt", [pos]) { $0[0].rsqrt() }
+        checkGradients("abs", [x + 0.05]) { $0[0].abs() }  // keep away from the kink
+        checkGradients("sigmoid", [x]) { $0[0].sigmoid() }
+        checkGradients("tanh", [x]) { $0[0].tanh() }
+        checkGradients("relu", [x + 0.05]) { $0[0].relu() }
+        checkGradients("silu", [x]) { $0[0].silu() }
+        checkGradients("gelu", [x]) { $0[0].gelu() }
+        checkGradients("gelu tanh", [x]) { $0[0].gelu(approximate: true) }
+        checkGradients("clamp", [x * 2]) { $0[0].clamped(-0.7, 0.9) }
+    }
+
+    @Test func reductionsAndShapes() {
+        let x = randn([2, 3, 4], seed: 6)
+        checkGradients("sum all", [x]) { $0[0].sum() }
+        checkGradients("sum axes", [x]) { $0[0].sum(axes: [0, 2]) }
+        checkGradients("mean keepdims", [x]) { $0[0].mean(axis: 1, keepDims: true) }
+        checkGradients("reshape", [x]) { $0[0].reshaped([6, 4]) * $0[0].reshaped([6, 4]) }
+        checkGradients("permute", [x]) { $0[0].permuted([2, 0, 1]) }
+        checkGradients("transpose", [x]) { $0[0].transposed() }
+        let y = randn([2, 2, 4], seed: 7)
+        checkGradients("concat", [x, y]) { Tensor.concat([$0[0], $0[1]], axis: 1) }
+        checkGradients("slice", [x]) { $0[0].slice(axis: 2, 1..<3) }
+        checkGradients("split", [x]) { let p = $0[0].split([1, 2], axis: 1); return p[0] * p[1].sum(axis: 1, keepDims: true) }
+        let table = randn([5, 3], seed: 8)
+        checkGradients("gatherRows", [table]) { $0[0].gatherRows([4, 0, 4, 2], indexShape: [2, 2]) }
+        let src = randn([3, 3], seed: 9)
+        checkGradients("scatterAddRows", [table, src]) { $0[0].scatterAddRows([1, 1, 3], $0[1]) }
+        checkGradients("expand", [randn([3, 1], seed: 10)]) { $0[0].expanded(to: [2, 3, 4]) }
+    }
+
+    @Test func products() {
+        let a = randn([2, 3, 4], seed: 11), b = randn([2, 4, 5], seed: 12)
+        checkGradients("matmul batched", [a, b]) { $0[0].matmul($0[1]) }
+        let at = randn([2, 4, 3], seed: 13), bt = randn([2, 5, 4], seed: 14)
+        checkGradients("matmul Aᵀ", [at, b]) { $0[0].matmul($0[1], transposeA: true) }
+        checkGradients("matmul Bᵀ", [a, bt]) { $0[0].matmul($0[1], transposeB: true) }
+        checkGradients("matmul AᵀBᵀ", [at, bt]) { $0[0].matmul($0[1], transposeA: true, transposeB: true) }
+        let w2 = randn([4, 6], seed: 15)
+        checkGradients("matmul shared B", [a, w2]) { $0[0].matmul($0[1]) }
+        let w = randn([6, 4], seed: 16), bias = randn([6], seed: 17)
+        checkGradients("linear", [a, w, bias]) { $0[0].linear($0[1], $0[2]) }
+        checkGradients("linear no bias", [a, w]) { $0[0].linear($0[1]) }
+        let img = randn([2, 3, 7, 6], seed: 18), k = randn([4, 3, 3, 3], seed: 19, scale: 0.3), cb = randn([4], seed: 20)
+        checkGradients("conv2d 3x3 s2 p1", [img, k, cb]) { $0[0].conv2d($0[1], $0[2], stride: 2, padding: 1) }
+        let k1 = randn([5, 3, 1, 1], seed: 21)
+        checkGradients("conv2d 1x1", [img, k1]) { $0[0].conv2d($0[1]) }
+        let sh = randn([1, 8, 2, 3], seed: 22)
+        checkGradients("pixelShuffle", [sh]) { $0[0].pixelShuffle(2) }
+    }
+
+    @Test func neuralNetworkOps() {
+        let x = randn([3, 8], seed: 23, scale: 2)
+        checkGradients("softmax", [x]) { $0[0].softmax() }
+        checkGradients("logSoftmax", [x]) { $0[0].logSoftmax() }
+        let w = randn([8], seed: 24) + 1, b = randn([8], seed: 25)
+        checkGradients("layerNorm", [x, w, b]) { $0[0].layerNorm(weight: $0[1], bias: $0[2], eps: 1e-5) }
+        checkGradients("layerNorm no affine", [x]) { $0[0].layerNorm(weight: nil, bias: nil, eps: 1e-6) }
+        checkGradients("rmsNorm", [x, w]) { $0[0].rmsNorm(weight: $0[1], eps: 1e-5) }
+        let u = randn([3, 8], seed: 26)
+        checkGradients("swiglu", [x, u]) { $0[0].swiglu($0[1]) }
+        checkGradients("l2Normalize", [x]) { $0[0].l2Normalized() }
+        checkGradients("crossEntropy", [x]) { $0[0].crossEntropy(targets: [1, 7, 0]) }
+        let t = randn([3, 8], seed: 27).softmax()
+        checkGradients("softCrossEntropy", [x, t]) { $0[0].softCrossEntropy(targets: $0[1]) }
+        let y = randn([3, 8], seed: 28)
+        checkGradients("l1Loss", [x, y]) { $0[0].l1Loss($0[1]) }
+        checkGradients("mseLoss", [x, y]) { $0[0].mseLoss($0[1]) }
+    }
+
+    @Test func attentionAndRope() {
+        let q = randn([2, 2, 5, 4], seed: 29), k = randn([2, 2, 6, 4], seed: 30), v = randn([2, 2, 6, 4], seed: 31)
+        checkGradients("attention", [q, k, v]) { Tensor.attention(q: $0[0], k: $0[1], v: $0[2]) }
+        let mask = randn([5, 6], seed: 32)
+        checkGradients("attention masked", [q, k, v]) { Tensor.attention(q: $0[0], k: $0[1], v: $0[2], mask: mask) }
+        let k5 = randn([2, 2, 5, 4], seed: 33), v5 = randn([2, 2, 5, 4], seed: 34)
+        checkGradients("attention causal", [q, k5, v5]) { Tensor.attention(q: $0[0], k: $0[1], v: $0[2], causal: true) }
+        let x = randn([1, 2, 5, 4], seed: 35)
+        let ang = randn([4, 4], seed: 36)
+        let sin = Tensor(ang.scalars.map { Foundation.sin($0) }, shape: [4, 4])
+        let cos = Tensor(ang.scalars.map { Foundation.cos($0) }, shape: [4, 4])
+        checkGradients("rope", [x]) { $0[0].rope(sin: sin, cos: cos, prefix: 1) }
+    }
+
+    @Test func gradientsAccumulateIntoParameters() {
+        // y = Σ (w·x)  ⇒  dy/dw = x ; two backward passes accumulate 2x.
+        let p = Parameter(Tensor([1, 2, 3], shape: [3]))
+        let x = Tensor([4, 5, 6], shape: [3])
+        (p.value * x).sum().backward()
+        (p.value * x).sum().backward()
+        #expect(p.grad?.scalars == [8, 10, 12])
+        p.zeroGrad()
+        #expect(p.grad == nil)
+        p.requiresGrad = false
+        (p.value * x).sum().backward()
+        #expect(p.grad == nil)
+    }
+
+    @Test func noGradScopeRecordsNothing() {
+        let x = randn([3], seed: 40).requiringGrad()
+        let y = withNoGrad { x * 2 }
+        #expect(!y.requiresGrad)
+        #expect((x * 2).requiresGrad)
+    }
+}
+
+import Foundation
