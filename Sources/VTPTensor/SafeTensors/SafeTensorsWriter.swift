@@ -22,7 +22,7 @@ public struct SafeTensorsWriter: Sendable {
 
     /// Written as `__metadata__` when not empty.
     public var metadata: [String: String]
-    private(set) var entries: [Entry] = []
+    var entries: [Entry] = []
     private var namesInUse = Set<String>()
     /// Test hook: fail a file write after this many bytes have been written to the temporary file.
     var failAfterBytesForTesting: Int? = nil
