@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "vtp",
             dependencies: ["VTPModels", "VTPData", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor"]),
+        .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),
         .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
