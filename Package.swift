@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Kernels are compiled optimised even in debug builds (tests would otherwise crawl) and for x86-64-v3 (LLVM name "haswell")
+/// Kernels are compiled optimised (-O keeps preconditions: shape checks stay on) even in debug builds (tests would otherwise crawl) and for x86-64-v3 (LLVM name "haswell")
 /// (AVX2 + FMA), which every x86 CPU since 2013 has.
-let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
 let optimisedFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
 
 let package = Package(

@@ -62,7 +62,8 @@ extension Module {
     public func zeroGrad() { for (_, p) in namedParameters() { p.zeroGrad() } }
 
     func walk(prefix: String, parameter: (String, Parameter) -> Void, buffer: (String, Buffer) -> Void) {
-        func key(_ k: String) -> String { prefix.isEmpty ? k : prefix + "." + k }
+        // An empty key inlines a child's items at this level (the official text tower is flattened that way).
+        func key(_ k: String) -> String { prefix.isEmpty ? k : (k.isEmpty ? prefix : prefix + "." + k) }
         for item in items {
             switch item {
             case .parameter(let k, let p?): parameter(key(k), p)
