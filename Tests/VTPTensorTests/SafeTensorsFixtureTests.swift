@@ -148,6 +148,20 @@ func stWithTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
         #expect(bf16 == 2)
     }
 
+    @Test func opensEveryVTPTinyFixtureFile() throws {
+        let dir = STFixtures.vtpTinyCheckpoint.deletingLastPathComponent().deletingLastPathComponent()
+        let names = ["expected.safetensors", "expected_rope_fp32.safetensors", "inputs.safetensors", "rope_tables.safetensors"]
+        for name in names {
+            let file = try SafeTensorsFile(url: dir.appendingPathComponent(name))
+            #expect(file.count > 0, "\(name)")
+            for t in file.names {
+                let info = try file.info(t)
+                let values = try file.floats(t)
+                #expect(values.count == info.elementCount, "\(name): \(t)")
+            }
+        }
+    }
+
     @Test func mappingSurvivesReplacementOfTheFile() throws {
         try stWithTemporaryDirectory { dir in
             let url = dir.appendingPathComponent("m.safetensors")
