@@ -16,7 +16,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     private let mapped: MappedFile
     private let dataStart: Int
-    private let index: [String: Int]
+    private let index: [TensorNameKey: Int]
 
     public init(url: URL) throws {
         let path = url.path
@@ -27,18 +27,18 @@ public final class SafeTensorsFile: @unchecked Sendable {
         tensors = header.tensors
         names = header.tensors.map(\.name)
         dataStart = header.dataStart
-        var index: [String: Int] = [:]
-        for (i, t) in header.tensors.enumerated() { index[t.name] = i }
+        var index: [TensorNameKey: Int] = [:]
+        for (i, t) in header.tensors.enumerated() { index[TensorNameKey(t.name)] = i }
         self.index = index
     }
 
     public convenience init(path: String) throws { try self.init(url: URL(fileURLWithPath: path)) }
 
     public var count: Int { tensors.count }
-    public func contains(_ name: String) -> Bool { index[name] != nil }
+    public func contains(_ name: String) -> Bool { index[TensorNameKey(name)] != nil }
 
     public func info(_ name: String) throws -> SafeTensorInfo {
-        guard let i = index[name] else { throw SafeTensorsError.tensorNotFound(file: url.path, tensor: name) }
+        guard let i = index[TensorNameKey(name)] else { throw SafeTensorsError.tensorNotFound(file: url.path, tensor: name) }
         return tensors[i]
     }
 

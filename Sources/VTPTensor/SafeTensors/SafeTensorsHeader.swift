@@ -18,6 +18,13 @@ public struct SafeTensorInfo: Sendable, Equatable, Hashable {
     public var byteCount: Int { byteRange.count }
 }
 
+/// A tensor name compared by its UTF-8 bytes, as the reference implementation does. (Swift's `String`
+/// equality treats canonically equivalent names, like precomposed and decomposed "é", as equal.)
+struct TensorNameKey: Hashable, Sendable {
+    let utf8: [UInt8]
+    init(_ name: String) { utf8 = Array(name.utf8) }
+}
+
 /// The parsed and validated header of a safetensors file.
 struct SafeTensorsHeader {
     /// Largest header accepted, as the reference implementation (100 MB).
@@ -59,7 +66,7 @@ struct SafeTensorsHeader {
         var sawMetadata = false
         var tensors: [SafeTensorInfo] = []
         tensors.reserveCapacity(members.count)
-        var seen = Set<String>()
+        var seen = Set<TensorNameKey>()
         for (name, value) in members {
             if name == "__metadata__" {
                 if sawMetadata { throw SafeTensorsError.duplicateTensorName(file: file, tensor: name) }
@@ -67,7 +74,7 @@ struct SafeTensorsHeader {
                 metadata = try parseMetadata(value, file: file)
                 continue
             }
-            if !seen.insert(name).inserted { throw SafeTensorsError.duplicateTensorName(file: file, tensor: name) }
+            if !seen.insert(TensorNameKey(name)).inserted { throw SafeTensorsError.duplicateTensorName(file: file, tensor: name) }
             tensors.append(try parseEntry(name: name, value: value, dataSize: dataSize, file: file))
         }
         try checkLayout(tensors, dataSize: dataSize, file: file)
@@ -175,7 +182,7 @@ struct SafeTensorsHeader {
     private static func checkLayout(_ tensors: [SafeTensorInfo], dataSize: Int, file: String) throws {
         let order = tensors.indices.sorted {
             let a = tensors[$0].byteRange, b = tensors[$1].byteRange
-            return (a.lowerBound, a.upperBound) < (b.lowerBound, b.upperBound)
+            return (a.lowerBound, a.upperBound, $0) < (b.lowerBound, b.upperBound, $1)  // ties: header order
         }
         var covered = 0
         var previous: String? = nil

@@ -23,7 +23,7 @@ public struct SafeTensorsWriter: Sendable {
     /// Written as `__metadata__` when not empty.
     public var metadata: [String: String]
     var entries: [Entry] = []
-    private var namesInUse = Set<String>()
+    private var namesInUse = Set<TensorNameKey>()
     /// Test hook: fail a file write after this many bytes have been written to the temporary file.
     var failAfterBytesForTesting: Int? = nil
 
@@ -108,7 +108,7 @@ public struct SafeTensorsWriter: Sendable {
     }
 
     private mutating func append(_ e: Entry) {
-        namesInUse.insert(e.name)
+        namesInUse.insert(TensorNameKey(e.name))
         entries.append(e)
     }
 
@@ -117,7 +117,7 @@ public struct SafeTensorsWriter: Sendable {
         if name == "__metadata__" {
             throw SafeTensorsError.invalidTensorName(file: Self.errorContext, tensor: name, reason: "reserved for metadata")
         }
-        if namesInUse.contains(name) {
+        if namesInUse.contains(TensorNameKey(name)) {
             throw SafeTensorsError.duplicateTensorName(file: Self.errorContext, tensor: name)
         }
         var count = 1

@@ -18,7 +18,7 @@ public final class ShardedSafeTensors: @unchecked Sendable {
     public let unmappedTensors: [String: String]
 
     private let shardsByName: [String: SafeTensorsFile]
-    private let shardOfTensor: [String: String]
+    private let shardOfTensor: [TensorNameKey: String]
 
     public init(indexURL: URL, requireAllTensorsMapped: Bool = false) throws {
         let indexPath = indexURL.path
@@ -54,7 +54,7 @@ public final class ShardedSafeTensors: @unchecked Sendable {
             throw SafeTensorsError.invalidIndex(file: indexPath, reason: "\"weight_map\" is not an object")
         }
         var names: [String] = []
-        var shardOfTensor: [String: String] = [:]
+        var shardOfTensor: [TensorNameKey: String] = [:]
         var shardFileNames: [String] = []
         for (name, v) in entries {
             guard case let .string(shard) = v else {
@@ -64,7 +64,7 @@ public final class ShardedSafeTensors: @unchecked Sendable {
                 throw SafeTensorsError.invalidIndex(
                     file: indexPath, reason: "shard name '\(shard)' for '\(name)' must be a path inside the index's directory")
             }
-            if shardOfTensor.updateValue(shard, forKey: name) != nil {
+            if shardOfTensor.updateValue(shard, forKey: TensorNameKey(name)) != nil {
                 throw SafeTensorsError.invalidIndex(file: indexPath, reason: "tensor '\(name)' appears twice in weight_map")
             }
             if !shardFileNames.contains(shard) { shardFileNames.append(shard) }
@@ -81,14 +81,14 @@ public final class ShardedSafeTensors: @unchecked Sendable {
             shards[shard] = try SafeTensorsFile(url: url)
         }
         for name in names {
-            let shard = shardOfTensor[name]!
+            let shard = shardOfTensor[TensorNameKey(name)]!
             if !shards[shard]!.contains(name) {
                 throw SafeTensorsError.tensorMissingFromShard(file: indexPath, tensor: name, shard: shard)
             }
         }
         var unmapped: [String: String] = [:]
         for shard in shardFileNames {
-            for name in shards[shard]!.names where shardOfTensor[name] != shard { unmapped[name] = shard }
+            for name in shards[shard]!.names where shardOfTensor[TensorNameKey(name)] != shard { unmapped[name] = shard }
         }
         if requireAllTensorsMapped && !unmapped.isEmpty {
             throw SafeTensorsError.unmappedTensors(file: indexPath, tensors: unmapped.keys.sorted())
@@ -103,11 +103,11 @@ public final class ShardedSafeTensors: @unchecked Sendable {
     }
 
     public var count: Int { names.count }
-    public func contains(_ name: String) -> Bool { shardOfTensor[name] != nil }
+    public func contains(_ name: String) -> Bool { shardOfTensor[TensorNameKey(name)] != nil }
 
     /// The shard file name holding `name`.
     public func shardFileName(of name: String) throws -> String {
-        guard let s = shardOfTensor[name] else { throw SafeTensorsError.tensorNotFound(file: indexURL.path, tensor: name) }
+        guard let s = shardOfTensor[TensorNameKey(name)] else { throw SafeTensorsError.tensorNotFound(file: indexURL.path, tensor: name) }
         return s
     }
 
