@@ -35,6 +35,7 @@ let package = Package(
         .executableTarget(
             name: "vtp",
             dependencies: ["VTPModels", "VTPData", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "vtp-bench", dependencies: ["VTPModels"], path: "bench/swift", swiftSettings: optimisedFlags),
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),
         .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData"], resources: [.copy("Fixtures")]),

@@ -21,7 +21,7 @@ public final class PixelDecoder: Module {
         embedDim = d
         upscale = c.upscaleFactor
         latentChannels = c.latentChannels
-        projIn = Conv2d(c.latentChannels, d, kernel: 1, rng: &rng)
+        projIn = Conv2d(c.latentChannels, d, kernel: 1, std: 0.02, rng: &rng)
         ropeEmbed = RopePositionEmbedding(headDimensions: d / c.decoderNumHeads)
         let ffn = FFNKind(rawValue: c.decoderFfnLayer) ?? .swiglu, norm = NormKind(rawValue: c.decoderNormLayer) ?? .layernorm
         // The decoder's FFN ratio is the official default 4 (VTPConfig has no field for it).
@@ -30,7 +30,7 @@ public final class PixelDecoder: Module {
                                layerScale: c.decoderInitValues, qkNorm: c.decoderUseQkNorm, rng: &rng)
         }
         self.norm = norm.make(d)
-        projOut = Conv2d(d, 3 * upscale * upscale, kernel: 1, rng: &rng)
+        projOut = Conv2d(d, 3 * upscale * upscale, kernel: 1, std: 0.02, rng: &rng)
     }
 
     /// latents [B, C, h, w] → images [B, 3, h·r, w·r] (ImageNet-normalised space).

@@ -1,6 +1,38 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct VTP: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "SwiftVTP: VTP visual tokenizers in Swift.")
+    static let configuration = CommandConfiguration(
+        commandName: "vtp",
+        abstract: "SwiftVTP: VTP visual tokenizers (encode, decode, embed, classify, train) on the CPU.",
+        discussion: """
+        Models are folders in the official Hugging Face layout (config.json + model.safetensors), e.g. \
+        MiniMaxAI/VTP-Base-f16d64 downloaded by hand, or one made by `vtp init` / `vtp train`.
+
+        Examples:
+          vtp info --model VTP-Base-f16d64
+          vtp reconstruct --model VTP-Base-f16d64 photo.jpg --output out/
+          vtp zero-shot --model VTP-Base-f16d64 --classes cat,dog,car photo.jpg
+          vtp tokenize "a photo of a cat"
+        """,
+        subcommands: [Info.self, Init.self, Forward.self])
 }
+
+/// Options shared by every command that loads a model.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Model folder (config.json + model.safetensors).")
+    var model: String
+
+    @Option(name: .long, help: "RoPE arithmetic: bf16 (as the official PyTorch code) or fp32.")
+    var ropePrecision: String = "bf16"
+
+    func validate() throws {
+        guard ["bf16", "fp32"].contains(ropePrecision) else {
+            throw ValidationError("--rope-precision must be bf16 or fp32")
+        }
+    }
+}
+
+/// Prints to standard error.
+func note(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }

@@ -23,26 +23,10 @@ enum VTPTinyFixture {
 
     /// Every output key of `expected.safetensors`, computed by our model.
     static func outputs(_ model: VTPModel) throws -> [String: Tensor] {
-        let images = try tensor("inputs.safetensors", "images")
         let (ids, rows) = try tokens()
-        var out: [String: Tensor] = [:]
-        try withNoGrad {
-            let latents = try model.reconstructionLatents(images)
-            out["latents"] = latents
-            out["reconstruction"] = try model.decode(latents)
-            let img = try model.clipImageFeatures(images), txt = try model.clipTextFeatures(tokens: ids, rows: rows)
-            out["clip_image"] = img
-            out["clip_text"] = txt
-            out["clip_logits"] = try model.clipLogits(imageFeatures: img, textFeatures: txt)
-            let last = try model.lastLayerFeatures(images)
-            out["cls_token"] = last.clsToken
-            out["patch_tokens"] = last.patchTokens
-            for (i, pair) in try model.intermediateLayers(images, last: 2).enumerated() {
-                out["intermediate_patch_\(i)"] = pair.patches
-                out["intermediate_cls_\(i)"] = pair.cls
-            }
-        }
-        return out
+        let pairs = try model.referenceOutputs(images: try tensor("inputs.safetensors", "images"), tokens: ids, rows: rows,
+                                               intermediate: 2)
+        return Dictionary(uniqueKeysWithValues: pairs)
     }
 }
 

@@ -26,12 +26,19 @@ public final class Conv2d: Module {
     public let stride: Int, padding: Int
     public var items: [ModuleItem] { [.parameter("weight", weight), .parameter("bias", bias)] }
 
-    /// PyTorch's default init: U(−1/√fan_in, 1/√fan_in) for weight and bias.
+    /// PyTorch's default init, U(−1/√fan_in, 1/√fan_in) for weight and bias; or, with `std`, weights from a
+    /// truncated normal(0, std) and zero bias.
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true,
-                rng: inout RNG) {
+                std: Float? = nil, rng: inout RNG) {
+        let shape = [outChannels, inChannels, kernel, kernel]
         let fanIn = Float(inChannels * kernel * kernel), bound = 1 / fanIn.squareRoot()
-        weight = Parameter(Tensor.randomUniform([outChannels, inChannels, kernel, kernel], -bound, bound, rng: &rng))
-        self.bias = bias ? Parameter(Tensor.randomUniform([outChannels], -bound, bound, rng: &rng)) : nil
+        if let std {
+            weight = Parameter(Tensor.randomTruncatedNormal(shape, std: std, rng: &rng))
+            self.bias = bias ? Parameter(Tensor.zeros([outChannels])) : nil
+        } else {
+            weight = Parameter(Tensor.randomUniform(shape, -bound, bound, rng: &rng))
+            self.bias = bias ? Parameter(Tensor.randomUniform([outChannels], -bound, bound, rng: &rng)) : nil
+        }
         self.stride = stride
         self.padding = padding
     }

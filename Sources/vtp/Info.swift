@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import VTPModels
+import VTPNN
+import VTPTensor
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a model's configuration and parameter counts per tower.")
+
+    @Option(name: .long, help: "Model folder (config.json + model.safetensors).")
+    var model: String
+
+    func run() throws {
+        let m = try VTPModel.load(directory: URL(fileURLWithPath: model))
+        print(try ModelSummary.describe(m))
+    }
+}
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a randomly initialised model (official initialisation) in the official format.",
+        discussion: "Presets: \(VTPConfig.presetNames.joined(separator: ", ")). Example: vtp init --preset small --output my-vtp-s")
+
+    @Option(name: .long, help: "Model size: tiny, small, base or large.")
+    var preset: String
+
+    @Option(name: .long, help: "Output folder.")
+    var output: String
+
+    @Option(name: .long, help: "Random seed.")
+    var seed: UInt64 = 0
+
+    @Option(name: .long, help: "Image size recorded in config.json.")
+    var imageSize: Int = 256
+
+    func run() throws {
+        guard var config = VTPConfig.preset(preset) else {
+            throw ValidationError("unknown preset '\(preset)'; choose one of \(VTPConfig.presetNames.joined(separator: ", "))")
+        }
+        config.imageSize = imageSize
+        let m = try VTPModel(config: config, seed: seed)
+        try m.save(directory: URL(fileURLWithPath: output))
+        print(try ModelSummary.describe(m))
+        print("wrote \(output)/config.json and \(output)/model.safetensors")
+    }
+}
