@@ -48,6 +48,7 @@ func emit(_ record: [String: Any]) {
 }
 
 let args = Args()
+Profiler.isEnabled = ProcessInfo.processInfo.environment["VTP_PROFILE"] != nil
 let precision: MatmulPrecision = args.mode == "bf16" ? .bf16 : .f32
 
 func vitConfig(_ size: String) -> VTPConfig {
@@ -97,14 +98,18 @@ func benchViTStep() {
     let times = MatmulMode.with(precision) {
         timeSteps(steps: args.steps, warmup: args.warmup) {
             trunk.zeroGrad()
+            Profiler.mark()
             let (tokens, h, w) = trunk.prepareTokens(images)
             let x = trunk.runBlocks(tokens, h: h, w: w, precision: .fp32)
             let (cls, patches) = trunk.finalNorm(x)
             let loss = (cls.pow(2).sum() + patches.pow(2).sum()) / Float(cls.count + patches.count)
             loss.backward()
+            let t0 = now()
             opt.update()
+            if Profiler.isEnabled { Profiler.add("optimizer AdamW", UInt64((now() - t0) * 1e9)) }
         }
     }
+    if Profiler.isEnabled { FileHandle.standardError.write((Profiler.report() + "\n").data(using: .utf8)!) }
     emit(["framework": "swiftvtp", "bench": "vit_s_train_step", "mode": args.mode, "median_s": median(times),
           "min_s": times.min()!, "steps": args.steps, "threads": Parallel.threadCount, "peak_rss_mb": peakRSSMB(),
           "peak_tensor_mb": Double(TensorAllocator.shared.peakLiveBytes) / 1048576])
@@ -125,6 +130,7 @@ func benchReconstruct() {
 
 switch args.command {
 case "gemm": benchGEMM()
+case "micro": benchMicro()
 case "vit-step": benchViTStep()
 case "reconstruct": benchReconstruct()
 default:

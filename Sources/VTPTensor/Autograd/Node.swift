@@ -92,7 +92,9 @@ extension Tensor {
     @inline(__always)
     static func record(_ out: inout Tensor, _ inputs: [Tensor], _ op: @autoclosure () -> Op) {
         guard inputs.contains(where: { $0.node != nil }), GradMode.isEnabled else { return }
-        out.node = Node(op: op(), inputs: inputs.map { $0.node })
+        let o = op()
+        if Profiler.isEnabled { Profiler.forward(o.name) }
+        out.node = Node(op: o, inputs: inputs.map { $0.node })
     }
 }
 
@@ -138,7 +140,9 @@ extension Tensor {
                     continue
                 }
                 grads[id] = nil  // intermediate gradients are not kept
+                let t0 = Profiler.isEnabled ? Profiler.now() : 0
                 let inGrads = GradientRules.vjp(n.op, g)
+                if Profiler.isEnabled { Profiler.add("backward " + n.op.name, Profiler.now() - t0) }
                 precondition(inGrads.count == n.inputs.count, "gradient rule for \(n.op.name) returned \(inGrads.count) gradients for \(n.inputs.count) inputs")
                 for (input, gi) in zip(n.inputs, inGrads) {
                     guard let input, let gi else { continue }

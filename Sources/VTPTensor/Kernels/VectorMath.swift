@@ -11,7 +11,7 @@ public enum VectorMath {
     @inline(__always) public static func exp(_ x: Vec) -> Vec {
         let log2e: Float = 1.442_695_04, ln2hi: Float = 0.693_145_75, ln2lo: Float = 1.428_606_8e-6
         let magic: Float = 12_582_912  // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits
-        let xc = x.clamped(lowerBound: Vec(repeating: -87.3), upperBound: Vec(repeating: 88.7))
+        let xc = pointwiseMin(pointwiseMax(x, Vec(repeating: -87.3)), Vec(repeating: 88.7))
         let t = xc * log2e + magic
         let k = t - magic
         let r = xc - k * ln2hi - k * ln2lo
@@ -50,7 +50,7 @@ public enum VectorMath {
     /// Hyperbolic tangent.
     @inline(__always) public static func tanh(_ x: Vec) -> Vec {
         let a = abs(x)
-        let lim: Vec = a.clamped(lowerBound: Vec(repeating: 0), upperBound: Vec(repeating: 20))
+        let lim: Vec = pointwiseMin(pointwiseMax(a, Vec(repeating: 0)), Vec(repeating: 20))
         let e: Vec = exp(-2 * lim)
         var r: Vec = (1 - e) / (1 + e)
         // Small |x|: odd series keeps the relative accuracy that (1-e)/(1+e) loses to cancellation.

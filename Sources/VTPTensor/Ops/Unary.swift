@@ -76,7 +76,7 @@ extension Tensor {
 
     /// Limits every element to [lo, hi] (gradient passes only inside the interval).
     public func clamped(_ lo: Float, _ hi: Float) -> Tensor {
-        var out = Tensor.map(self) { $0.clamped(lowerBound: Vec(repeating: lo), upperBound: Vec(repeating: hi)) }
+        var out = Tensor.map(self) { pointwiseMin(pointwiseMax($0, Vec(repeating: lo)), Vec(repeating: hi)) }
         Tensor.record(&out, [self], .clamp(detached(), lo, hi))
         return out
     }
