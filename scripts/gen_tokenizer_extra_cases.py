@@ -12,11 +12,11 @@ Usage (needs `pip install ftfy==6.3.1 regex`; torch is not needed):
       --bpe shared/data/bpe_simple_vocab_16e6.txt.gz
 """
 import argparse
-import importlib.util
 import json
 import pathlib
 import sys
-import types
+
+from tokenizer_reference import load_reference
 
 CASES = {
     # Hand-made damaged forms (NBSP turned into a space, lost bytes shown as U+FFFD or '?'), plus the
@@ -111,21 +111,6 @@ def mojibake_cases():
         if len(source) < 8 and twice not in texts:
             texts.append(twice)
     return texts
-
-
-def load_reference(path, bpe):
-    if "torch" not in sys.modules:
-        try:
-            import torch  # noqa: F401
-        except ImportError:  # encode/decode do not need torch; only the type annotations mention it
-            stub = types.ModuleType("torch")
-            stub.LongTensor = object
-            sys.modules["torch"] = stub
-    spec = importlib.util.spec_from_file_location("vtp_text_tokenizer", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.HAS_REGEX, "pip install regex"
-    return module, module.SimpleTokenizer(bpe_path=str(bpe), context_length=77)
 
 
 def main():

@@ -41,6 +41,16 @@ private struct ExtraFixture: Decodable {
     let cases: [Case]
 }
 
+private struct CorpusFixture: Decodable {
+    struct Case: Decodable {
+        let kind: String
+        let text: String
+        let cleaned: String
+        let encoded: [Int]
+    }
+    let cases: [Case]
+}
+
 private enum Fixtures {
     static let folder = Bundle.module.url(forResource: "Fixtures", withExtension: nil)?
         .appendingPathComponent("tokenizer")
@@ -52,6 +62,7 @@ private enum Fixtures {
 
     static let official = load("cases.json", as: OfficialFixture.self)
     static let extra = load("extra_cases.json", as: ExtraFixture.self)
+    static let corpus = load("corpus_cases.json", as: CorpusFixture.self)
     static let tokenizer: CLIPTokenizer? = try? CLIPTokenizer()
 }
 
@@ -115,6 +126,33 @@ struct TokenizerExtraTests {
         #expect(scalars(tokenizer.clean(testCase.text)) == scalars(testCase.cleaned), "cleaning")
         #expect(tokenizer.encode(testCase.text) == testCase.encoded, "ids")
         #expect(scalars(tokenizer.decode(testCase.encoded)) == scalars(testCase.decoded), "decode")
+    }
+}
+
+@Suite("Tokenizer: random corpus")
+struct TokenizerCorpusTests {
+    /// The ftfy-style fixer is an independent implementation; on this deliberately adversarial corpus
+    /// (accented capitals next to symbols, mixed scripts, several kinds of mojibake) it must agree with
+    /// the reference on nearly all correct captions and on most mojibake.
+    @Test func agreementWithReference() throws {
+        let tokenizer = try #require(Fixtures.tokenizer)
+        let fixture = try #require(Fixtures.corpus)
+        var total: [String: Int] = [:]
+        var agreeing: [String: Int] = [:]
+        for testCase in fixture.cases {
+            total[testCase.kind, default: 0] += 1
+            if scalars(tokenizer.clean(testCase.text)) == scalars(testCase.cleaned)
+                && tokenizer.encode(testCase.text) == testCase.encoded {
+                agreeing[testCase.kind, default: 0] += 1
+            }
+        }
+        let legit = Double(agreeing["legit", default: 0]) / Double(max(total["legit", default: 0], 1))
+        let mojibake = Double(agreeing["mojibake", default: 0]) / Double(max(total["mojibake", default: 0], 1))
+        print("tokenizer corpus agreement: legit \(agreeing["legit", default: 0])/\(total["legit", default: 0]), "
+            + "mojibake \(agreeing["mojibake", default: 0])/\(total["mojibake", default: 0])")
+        #expect(total["legit", default: 0] >= 500 && total["mojibake", default: 0] >= 200)
+        #expect(legit >= 0.995)
+        #expect(mojibake >= 0.97)
     }
 }
 

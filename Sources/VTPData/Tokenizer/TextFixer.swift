@@ -160,9 +160,37 @@ struct TextFixer: Sendable {
     }
 
     /// Canonical composition (NFC). Text made only of characters below U+0300 is already NFC.
+    ///
+    /// Foundation's NFC does not always put combining marks in canonical order when a character of
+    /// combining class 0 decomposes into marks (Tibetan U+0F73 = U+0F71 U+0F72), so the text is
+    /// decomposed (NFD), its marks are reordered here, and only then composed.
     static func nfc(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
         guard text.contains(where: { $0.value >= 0x300 }) else { return text }
-        let string = String(String.UnicodeScalarView(text))
-        return Array(string.precomposedStringWithCanonicalMapping.unicodeScalars)
+        let decomposed = String(String.UnicodeScalarView(text)).decomposedStringWithCanonicalMapping
+        var scalars = Array(decomposed.unicodeScalars)
+        canonicalOrder(&scalars)
+        return Array(String(String.UnicodeScalarView(scalars)).precomposedStringWithCanonicalMapping.unicodeScalars)
+    }
+
+    /// Stable-sorts every run of non-starters by canonical combining class.
+    static func canonicalOrder(_ scalars: inout [Unicode.Scalar]) {
+        var index = 0
+        while index < scalars.count {
+            guard scalars[index].properties.canonicalCombiningClass.rawValue != 0 else {
+                index += 1
+                continue
+            }
+            var end = index + 1
+            while end < scalars.count && scalars[end].properties.canonicalCombiningClass.rawValue != 0 { end += 1 }
+            if end - index > 1 {
+                let sorted = scalars[index..<end].enumerated().sorted {
+                    let left = $0.element.properties.canonicalCombiningClass.rawValue
+                    let right = $1.element.properties.canonicalCombiningClass.rawValue
+                    return left != right ? left < right : $0.offset < $1.offset
+                }.map(\.element)
+                scalars.replaceSubrange(index..<end, with: sorted)
+            }
+            index = end
+        }
     }
 }
