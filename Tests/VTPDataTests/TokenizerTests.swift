@@ -184,6 +184,23 @@ struct TokenizerAPITests {
         #expect(tokenizer.tokenize("a dog") == rows[0])
     }
 
+    @Test func longTextRowsMatchFullEncoding() throws {
+        let tokenizer = try #require(Fixtures.tokenizer)
+        let texts = [String(repeating: "a very long caption ", count: 200), String(repeating: "🍕", count: 500),
+                     String(repeating: "x", count: 2000), "short"]
+        for text in texts {
+            for contextLength in [1, 2, 3, 77, 500] {
+                var expected = [CLIPTokenizer.startToken] + tokenizer.encode(text) + [CLIPTokenizer.endToken]
+                if expected.count > contextLength {
+                    expected = Array(expected.prefix(contextLength))
+                    expected[contextLength - 1] = CLIPTokenizer.endToken
+                }
+                expected += [Int](repeating: 0, count: contextLength - expected.count)
+                #expect(tokenizer.tokenize(text, contextLength: contextLength).map { Int($0) } == expected)
+            }
+        }
+    }
+
     @Test func decodeVariants() throws {
         let tokenizer = try #require(Fixtures.tokenizer)
         #expect(tokenizer.decode([320, 1125, 539, 320, 2368]) == "a photo of a cat ")
@@ -214,6 +231,7 @@ struct TokenizerAPITests {
         let start = Date()
         _ = try CLIPTokenizer()
         let seconds = Date().timeIntervalSince(start)
+        print("CLIPTokenizer() took \(Int(seconds * 1000)) ms")
         #expect(seconds < 2.0, "CLIPTokenizer() took \(seconds) s")
     }
 }

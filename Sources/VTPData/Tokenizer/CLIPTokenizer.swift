@@ -73,7 +73,8 @@ public final class CLIPTokenizer: @unchecked Sendable {
     public func tokenize(_ text: String, contextLength: Int = CLIPTokenizer.defaultContextLength) -> [Int32] {
         guard contextLength > 0 else { return [] }
         var row = [vocabulary.startID]
-        row.append(contentsOf: encodeIDs(text))
+        // Pieces past the context are cut anyway, so encoding stops once the row is full.
+        row.append(contentsOf: encodeIDs(text, limit: contextLength))
         row.append(vocabulary.endID)
         if row.count > contextLength {
             row.removeLast(row.count - contextLength)
@@ -115,12 +116,14 @@ public final class CLIPTokenizer: @unchecked Sendable {
 
     // MARK: - Encoding
 
-    private func encodeIDs(_ text: String) -> [Int32] {
+    /// The ids of `text`; with a `limit`, encoding may stop once at least `limit` ids are produced.
+    private func encodeIDs(_ text: String, limit: Int = .max) -> [Int32] {
         let cleaned = cleaner.clean(Array(text.unicodeScalars))
         var ids: [Int32] = []
         ids.reserveCapacity(cleaned.count)
         var bytes: [UInt8] = []
         for piece in PreTokenizer.split(cleaned) {
+            if ids.count >= limit { break }
             bytes.removeAll(keepingCapacity: true)
             for scalar in cleaned[piece] {
                 UTF8.encode(scalar) { bytes.append($0) }
