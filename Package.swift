@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "VTPModels", dependencies: ["VTPNN"], swiftSettings: optimisedFlags),
         .target(
             name: "VTPData", dependencies: ["VTPTensor", "CVTPData"],
-            resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz")],
+            resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/html5_entities.json")],
             swiftSettings: optimisedFlags),
         .executableTarget(
             name: "vtp",
