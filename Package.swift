@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "VTPNN", targets: ["VTPNN"]),
         .library(name: "VTPModels", targets: ["VTPModels"]),
         .library(name: "VTPData", targets: ["VTPData"]),
+        .library(name: "VTPEval", targets: ["VTPEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,13 +33,15 @@ let package = Package(
             name: "VTPData", dependencies: ["VTPTensor", "CVTPData"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/html5_entities.json")],
             swiftSettings: optimisedFlags),
+        .target(name: "VTPEval", dependencies: ["VTPModels", "VTPData"], swiftSettings: optimisedFlags),
         .executableTarget(
             name: "vtp",
-            dependencies: ["VTPModels", "VTPData", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["VTPModels", "VTPData", "VTPEval", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "vtp-bench", dependencies: ["VTPModels"], path: "bench/swift", swiftSettings: optimisedFlags),
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),
         .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

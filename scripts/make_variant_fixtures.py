@@ -32,7 +32,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 import types
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -135,8 +134,6 @@ VARIANTS = [
                   "'layernormbf16'",
     ),
 ]
-
-MEAN_STD_NOTE = "images are used as given (already normalised); image 0 N(0,1), image 1 a smooth pattern"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -517,7 +514,10 @@ def readme(results, env, tiny, commit):
       "the whole model in float64 with the bf16 RoPE recipe kept (periods back in bf16), against `expected`; "
       "`expected` against `expected_rope_fp32` (what ignoring the bf16 RoPE costs); `expected_rope_fp32` against "
       "float64 with the RoPE in float32 (q/k cast to float32 for the rotation, as vtp-tiny's README measures) and "
-      "against float64 everywhere including the RoPE.")
+      "against float64 everywhere including the RoPE. \"float64\" means the model and images converted with "
+      "`.to(torch.float64)` and run through the official code, whose RMSNorm (blocks, final norms and q/k norms) "
+      "still normalises in float32 (`self._norm(x.float()).type_as(x)`), so those columns carry some float32 "
+      "rounding: they are realistic gaps for a float32 implementation, not exact errors.")
     a("")
     worst = {"f64_bf16": 0.0, "bf16_vs_fp32": 0.0, "fp32_vs_f64r32": 0.0, "fp32_vs_f64r64": 0.0, "second": 0.0,
              "text": 0.0}
@@ -637,10 +637,12 @@ def main():
         results.append(r)
 
     import numpy
+    import omegaconf
     import safetensors
     import transformers
     env = (f"torch {torch.__version__}, transformers {transformers.__version__}, safetensors {safetensors.__version__}, "
-           f"numpy {numpy.__version__}, Python {platform.python_version()}, {platform.system()} {platform.machine()}."
+           f"numpy {numpy.__version__}, omegaconf {omegaconf.__version__} (imported by the official package only), "
+           f"Python {platform.python_version()}, {platform.system()} {platform.machine()}."
            + (" torchvision was not installed: a placeholder module satisfied the official package's unused "
               "`torchvision.ops.misc.FrozenBatchNorm2d` import (no effect on numerics)." if stub else ""))
     with open(os.path.join(args.out, "README.md"), "w") as f:

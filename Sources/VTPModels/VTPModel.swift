@@ -42,7 +42,9 @@ public final class VTPModel: Module {
             visualProj = Linear(projIn, config.textEmbedDim, bias: false, rng: &rng)
             text = TextTransformer(config: config, rng: &rng)
             let shape = config.nonscalarLogitScale ? [1] : []
-            logitScale = Parameter(Tensor(repeating: Float(config.initLogitScale ?? Foundation.log(1 / 0.07)), shape: shape))
+            // The official code reads `init_logit_scale or ln(1/0.07)`: 0 also means the default.
+            let scale = config.initLogitScale.flatMap { $0 == 0 ? nil : $0 } ?? Foundation.log(1 / 0.07)
+            logitScale = Parameter(Tensor(repeating: Float(scale), shape: shape))
             logitBias = config.initLogitBias.map { Parameter(Tensor(repeating: Float($0), shape: shape)) }
         } else {
             (visualProj, text, logitScale, logitBias) = (nil, nil, nil, nil)
