@@ -1,4 +1,5 @@
 #ifndef CVTPDATA_H
 #define CVTPDATA_H
 // C helpers for VTPData: image codecs (libpng, libjpeg-turbo) and gzip (zlib). Each lives in its own header.
+#include "vtp_image_io.h"
 #endif
