@@ -2,4 +2,5 @@
 #define CVTPDATA_H
 // C helpers for VTPData: image codecs (libpng, libjpeg-turbo) and gzip (zlib). Each lives in its own header.
 #include "vtp_gzip.h"
+#include "vtp_image_io.h"
 #endif
