@@ -119,11 +119,33 @@ public struct VTPConfig: Codable, Equatable, Sendable {
     /// Writes every field (nulls included), as the official `save_pretrained` does.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        let m = Mirror(reflecting: self)
-        for key in CodingKeys.allCases {
-            guard let child = m.children.first(where: { $0.label == key.stringValue.camelCased(key) }) else { continue }
-            try ConfigEncoding.encode(child.value, key, &c)
-        }
+        func n<T: Encodable>(_ v: T?, _ k: CodingKeys) throws { if let v { try c.encode(v, forKey: k) } else { try c.encodeNil(forKey: k) } }
+        try c.encode(imageSize, forKey: .imageSize); try c.encode(trainClip, forKey: .trainClip)
+        try c.encode(trainReconstruction, forKey: .trainReconstruction)
+        try c.encode(visionPatchSize, forKey: .visionPatchSize); try c.encode(visionEmbedDim, forKey: .visionEmbedDim)
+        try c.encode(visionDepth, forKey: .visionDepth); try c.encode(visionNumHeads, forKey: .visionNumHeads)
+        try c.encode(visionMlpRatio, forKey: .visionMlpRatio); try c.encode(visionFfnLayer, forKey: .visionFfnLayer)
+        try c.encode(visionNormLayer, forKey: .visionNormLayer); try n(visionInitValues, .visionInitValues)
+        try c.encode(visionUseQkNorm, forKey: .visionUseQkNorm); try n(visionFeatureBottleneck, .visionFeatureBottleneck)
+        try c.encode(visionBottleneckAeOnly, forKey: .visionBottleneckAeOnly); try c.encode(visionClipFeat, forKey: .visionClipFeat)
+        try c.encode(textContextLength, forKey: .textContextLength); try c.encode(textVocabSize, forKey: .textVocabSize)
+        try c.encode(textEmbedDim, forKey: .textEmbedDim); try c.encode(textNumHeads, forKey: .textNumHeads)
+        try c.encode(textDepth, forKey: .textDepth); try c.encode(textMlpRatio, forKey: .textMlpRatio)
+        try n(textLsInitValue, .textLsInitValue); try c.encode(textEmbedCls, forKey: .textEmbedCls)
+        try c.encode(textPadId, forKey: .textPadId); try c.encode(textNoCausalMask, forKey: .textNoCausalMask)
+        try c.encode(textPoolType, forKey: .textPoolType); try c.encode(textProjType, forKey: .textProjType)
+        try c.encode(textProjBias, forKey: .textProjBias); try c.encode(textOutputTokens, forKey: .textOutputTokens)
+        try c.encode(textQuickGelu, forKey: .textQuickGelu)
+        try c.encode(decoderEmbedDim, forKey: .decoderEmbedDim); try c.encode(decoderNumHeads, forKey: .decoderNumHeads)
+        try c.encode(decoderDepth, forKey: .decoderDepth); try c.encode(decoderFfnLayer, forKey: .decoderFfnLayer)
+        try c.encode(decoderNormLayer, forKey: .decoderNormLayer); try n(decoderInitValues, .decoderInitValues)
+        try c.encode(decoderUseQkNorm, forKey: .decoderUseQkNorm)
+        try n(initLogitScale, .initLogitScale); try n(initLogitBias, .initLogitBias)
+        try c.encode(nonscalarLogitScale, forKey: .nonscalarLogitScale)
+        try c.encode(modelType, forKey: .modelType); try c.encode(architectures, forKey: .architectures)
+        try n(dtype, .dtype); try n(transformersVersion, .transformersVersion)
+        // SwiftVTP's own field is written only when set, so default configs stay identical to the official ones.
+        if let decoderUpscaleFactor { try c.encode(decoderUpscaleFactor, forKey: .decoderUpscaleFactor) }
     }
 
     /// Effective latent channels (the bottleneck width, or the embedding width without one).
@@ -164,27 +186,6 @@ public struct VTPConfig: Codable, Equatable, Sendable {
             need(!textEmbedCls, "text_embed_cls=true is not usable with the official VTPModel (its positional embedding would not match the context); not supported")
         }
         if !problems.isEmpty { throw VTPError.invalidConfig(problems) }
-    }
-}
-
-extension String {
-    /// "image_size" → "imageSize" (only used to find a CodingKey's property).
-    fileprivate func camelCased(_ key: VTPConfig.CodingKeys) -> String { String(describing: key) }
-}
-
-enum ConfigEncoding {
-    static func encode(_ value: Any, _ key: VTPConfig.CodingKeys, _ c: inout KeyedEncodingContainer<VTPConfig.CodingKeys>) throws {
-        switch value {
-        case let x as Int: try c.encode(x, forKey: key)
-        case let x as Double: try c.encode(x, forKey: key)
-        case let x as Bool: try c.encode(x, forKey: key)
-        case let x as String: try c.encode(x, forKey: key)
-        case let x as [String]: try c.encode(x, forKey: key)
-        case let x as Int?: if let x { try c.encode(x, forKey: key) } else if key != .decoderUpscaleFactor { try c.encodeNil(forKey: key) }
-        case let x as Double?: if let x { try c.encode(x, forKey: key) } else { try c.encodeNil(forKey: key) }
-        case let x as String?: if let x { try c.encode(x, forKey: key) } else { try c.encodeNil(forKey: key) }
-        default: break
-        }
     }
 }
 

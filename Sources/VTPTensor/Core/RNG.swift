@@ -87,24 +87,39 @@ public struct RNG: RandomNumberGenerator, Sendable, Equatable {
 }
 
 extension Tensor {
-    /// Standard-normal samples times `std` plus `mean`.
-    public static func randomNormal(_ shape: [Int], mean: Float = 0, std: Float = 1, rng: inout RNG) -> Tensor {
+    /// Fills a new tensor in parallel chunks of 65536 elements; chunk c draws from its own stream seeded from
+    /// one draw of `rng` and c, so the result depends only on the seed, never on the thread count.
+    static func randomFill(_ shape: [Int], rng: inout RNG, _ draw: (inout RNG, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
         let t = Tensor(uninitialized: shape)
-        for i in 0..<t.count { t.data[i] = mean + std * rng.normal() }
+        let base = rng.next(), chunk = 65536, n = t.count, p = t.data
+        Parallel.forEach((n + chunk - 1) / chunk) { c in
+            var r = RNG(seed: base ^ (UInt64(c) &* 0x9E37_79B9_7F4A_7C15))
+            draw(&r, p + c * chunk, min(chunk, n - c * chunk))
+        }
         return t
+    }
+
+    /// Standard-normal samples times `std` plus `mean` (Box–Muller, both outputs used).
+    public static func randomNormal(_ shape: [Int], mean: Float = 0, std: Float = 1, rng: inout RNG) -> Tensor {
+        randomFill(shape, rng: &rng) { r, p, n in
+            var i = 0
+            while i < n {
+                let u1 = max(r.uniformDouble(), 1e-300), u2 = r.uniformDouble()
+                let radius = (-2 * Foundation.log(u1)).squareRoot(), angle = 2 * Double.pi * u2
+                p[i] = mean + std * Float(radius * Foundation.cos(angle))
+                if i + 1 < n { p[i + 1] = mean + std * Float(radius * Foundation.sin(angle)) }
+                i += 2
+            }
+        }
     }
 
     /// Uniform samples in [lo, hi).
     public static func randomUniform(_ shape: [Int], _ lo: Float = 0, _ hi: Float = 1, rng: inout RNG) -> Tensor {
-        let t = Tensor(uninitialized: shape)
-        for i in 0..<t.count { t.data[i] = rng.uniform(lo, hi) }
-        return t
+        randomFill(shape, rng: &rng) { r, p, n in for i in 0..<n { p[i] = r.uniform(lo, hi) } }
     }
 
     /// Truncated-normal samples (as `torch.nn.init.trunc_normal_` with bounds in units of `std`).
     public static func randomTruncatedNormal(_ shape: [Int], std: Float, a: Float = -2, b: Float = 2, rng: inout RNG) -> Tensor {
-        let t = Tensor(uninitialized: shape)
-        for i in 0..<t.count { t.data[i] = rng.truncatedNormal(std: std, a: a, b: b) }
-        return t
+        randomFill(shape, rng: &rng) { r, p, n in for i in 0..<n { p[i] = r.truncatedNormal(std: std, a: a, b: b) } }
     }
 }
