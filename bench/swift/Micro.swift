@@ -18,3 +18,16 @@ func benchMicro() {
         emit(["framework": "swiftvtp", "bench": "micro", "op": name, "ns_per_element": t * 1e9 / Double(x.count)])
     }
 }
+
+/// Attention forward and backward at the ViT-S training shape (B 8, 6 heads, 257 tokens, head dim 64).
+func benchAttention() {
+    var rng = RNG(seed: 4)
+    let shape = [8, 6, 257, 64]
+    let q = Tensor.randomNormal(shape, rng: &rng).requiringGrad(), k = Tensor.randomNormal(shape, rng: &rng).requiringGrad()
+    let v = Tensor.randomNormal(shape, rng: &rng).requiringGrad()
+    let flops = 4.0 * 8 * 6 * 257 * 257 * 64
+    let fwd = median(timeSteps(steps: 5, warmup: 1) { _ = withNoGrad { Tensor.attention(q: q, k: k, v: v) } })
+    let both = median(timeSteps(steps: 5, warmup: 1) { Tensor.attention(q: q, k: k, v: v).sum().backward() })
+    emit(["framework": "swiftvtp", "bench": "attention", "forward_s": fwd, "forward_gflops": flops / fwd / 1e9,
+          "forward_backward_s": both, "backward_gflops": 2 * flops / (both - fwd) / 1e9])
+}

@@ -131,6 +131,7 @@ func benchReconstruct() {
 switch args.command {
 case "gemm": benchGEMM()
 case "micro": benchMicro()
+case "attention": benchAttention()
 case "vit-step": benchViTStep()
 case "reconstruct": benchReconstruct()
 default:

@@ -101,8 +101,7 @@ enum GradientRules {
             return out
         // silu(a)·b: da = g·b·silu'(a), db = g·silu(a)
         case .swiglu(let a, let b):
-            let da = Tensor.map3(g, a, b) { g, a, b in g * b * Activation.siluGrad(a) }
-            let db = Tensor.map3(g, a, b) { g, a, _ in g * a * VectorMath.sigmoid(a) }
+            let (da, db) = Activation.swigluBackward(g, a, b)
             return [da, db]
         // y = x/n: dx = (g − y Σ g·y)/n (n = max(‖x‖, eps); constant when clamped)
         case .l2Normalize(let y, let norms, let eps):

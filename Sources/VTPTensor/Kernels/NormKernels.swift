@@ -14,17 +14,20 @@ enum NormKernels {
         let pw = weight?.data, pb = bias?.data
         Parallel.forEach(rows, grain: max(1, 4096 / max(d, 1))) { r in
             let xr = px + r * d, yr = py + r * d
-            var mu = 0.0
-            if !rms { for j in 0..<d { mu += Double(xr[j]) }; mu /= Double(d) }
+            // Two passes over the row (mean, then centred squares), 16 lanes wide, lanes summed in Double.
+            let m: Float = rms ? 0 : Float(Double(Loop.sum(xr, d)) / Double(d))
+            let mv = Vec(repeating: m)
+            var acc = Vec(repeating: 0)
+            var j = 0
+            while j + 16 <= d { let t = load(xr + j) - mv; acc += t * t; j += 16 }
             var v = 0.0
-            for j in 0..<d { let t = Double(xr[j]) - mu; v += t * t }
-            v /= Double(d)
-            let m = Float(mu)
-            let s = Float(1 / (v + Double(eps)).squareRoot())
+            for l in 0..<16 { v += Double(acc[l]) }
+            while j < d { let t = Double(xr[j] - m); v += t * t; j += 1 }
+            let s = Float(1 / (v / Double(d) + Double(eps)).squareRoot())
             pm[r] = m
             pr[r] = s
-            var j = 0
-            let mv = Vec(repeating: m), sv = Vec(repeating: s)
+            j = 0
+            let sv = Vec(repeating: s)
             while j + 16 <= d {
                 var t = (load(xr + j) - mv) * sv
                 if let pw { t *= load(pw + j) }
@@ -59,21 +62,39 @@ enum NormKernels {
             let aw = ppw + c * d, ab = ppb + c * d
             for r in lo..<hi {
                 let xr = px + r * d, gr = pg + r * d, dxr = pdx + r * d
-                let m = pm[r], s = pr[r]
-                var sumG = 0.0, sumGX = 0.0
-                for j in 0..<d {
-                    let xh = (xr[j] - m) * s
-                    let gh = gr[j] * (pw?[j] ?? 1)
-                    sumG += Double(gh)
-                    sumGX += Double(gh * xh)
-                    aw[j] += gr[j] * xh
-                    ab[j] += gr[j]
+                let mv = Vec(repeating: pm[r]), sv = Vec(repeating: pr[r])
+                // Pass 1: Σ ĝ and Σ ĝ·x̂ (ĝ = dy·w, x̂ = (x − μ)·r) and the dweight/dbias partial sums.
+                var sg = Vec(repeating: 0), sgx = Vec(repeating: 0)
+                var j = 0
+                while j + 16 <= d {
+                    let xh = (load(xr + j) - mv) * sv, g = load(gr + j)
+                    let gh = pw.map { g * load($0 + j) } ?? g
+                    sg += gh; sgx += gh * xh
+                    store(load(aw + j) + g * xh, aw + j)
+                    store(load(ab + j) + g, ab + j)
+                    j += 16
                 }
-                let meanG = rms ? 0 : Float(sumG / Double(d)), meanGX = Float(sumGX / Double(d))
-                for j in 0..<d {
-                    let xh = (xr[j] - m) * s
-                    let gh = gr[j] * (pw?[j] ?? 1)
-                    dxr[j] = s * (gh - meanG - xh * meanGX)
+                var sumG = 0.0, sumGX = 0.0
+                for l in 0..<16 { sumG += Double(sg[l]); sumGX += Double(sgx[l]) }
+                while j < d {
+                    let xh = (xr[j] - pm[r]) * pr[r], gh = gr[j] * (pw?[j] ?? 1)
+                    sumG += Double(gh); sumGX += Double(gh * xh)
+                    aw[j] += gr[j] * xh; ab[j] += gr[j]
+                    j += 1
+                }
+                let meanG = Vec(repeating: rms ? 0 : Float(sumG / Double(d))), meanGX = Vec(repeating: Float(sumGX / Double(d)))
+                // Pass 2: dx = r·(ĝ − mean ĝ − x̂·mean(ĝ·x̂)).
+                j = 0
+                while j + 16 <= d {
+                    let xh = (load(xr + j) - mv) * sv, g = load(gr + j)
+                    let gh = pw.map { g * load($0 + j) } ?? g
+                    store(sv * (gh - meanG - xh * meanGX), dxr + j)
+                    j += 16
+                }
+                while j < d {
+                    let xh = (xr[j] - pm[r]) * pr[r], gh = gr[j] * (pw?[j] ?? 1)
+                    dxr[j] = pr[r] * (gh - meanG[0] - xh * meanGX[0])
+                    j += 1
                 }
             }
         }
