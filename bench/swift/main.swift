@@ -2,6 +2,7 @@
 // PyTorch reference scripts in bench/pytorch, so bench/run.sh can put both side by side.
 //
 //   swift run -c release vtp-bench gemm | vit-step [--mode fp32|bf16] | reconstruct [--size S|B] [--mode ..]
+import Dispatch
 import Foundation
 import VTPModels
 import VTPNN
@@ -64,6 +65,9 @@ func vitConfig(_ size: String) -> VTPConfig {
 }
 
 func benchGEMM() {
+    let peak = measurePeakGFLOPS()
+    emit(["framework": "swiftvtp", "bench": "peak", "gflops": peak, "threads": Parallel.threadCount,
+          "note": "SIMD FMA loop, all threads"])
     let m = 8 * 257
     let shapes = [(384, 1152), (384, 384), (384, 1024), (1024, 384)]
     for p in [MatmulPrecision.f32, .bf16] {
@@ -72,14 +76,15 @@ func benchGEMM() {
             let x = Tensor.randomNormal([m, k], rng: &rng), w = Tensor.randomNormal([n, k], rng: &rng)
             let dy = Tensor.randomNormal([m, n], rng: &rng)
             let cases: [(String, Int, Int, Int, () -> Void)] = [
-                ("forward", m, n, k, { _ = x.linear(w) }),
+                ("fwd", m, n, k, { _ = x.linear(w) }),
                 ("dX", m, k, n, { _ = dy.matmul(w) }),
                 ("dW", n, k, m, { _ = dy.matmul(x, transposeA: true) }),
             ]
             for (name, mm, nn, kk, f) in cases {
                 let t = MatmulMode.with(p) { median(timeSteps(steps: 10, warmup: 2, f)) }
-                emit(["framework": "swiftvtp", "bench": "gemm", "kind": name, "m": mm, "n": nn, "k": kk,
-                      "dtype": p == .bf16 ? "bf16" : "fp32", "gflops": 2.0 * Double(mm * nn * kk) / t / 1e9])
+                let g = 2.0 * Double(mm * nn * kk) / t / 1e9
+                emit(["framework": "swiftvtp", "bench": "gemm", "op": name, "m": mm, "n": nn, "k": kk,
+                      "dtype": p == .bf16 ? "bf16" : "fp32", "gflops": g, "fraction_of_peak": g / peak])
             }
         }
     }
@@ -121,8 +126,9 @@ func benchReconstruct() {
     var rng = RNG(seed: 0)
     let images = Tensor.randomNormal([args.batch, 3, 256, 256], rng: &rng)
     let times = MatmulMode.with(precision) {
-        withNoGrad { timeSteps(steps: args.steps, warmup: args.warmup) { _ = try! model.reconstruct(images) } }
+        withNoGrad { timeSteps(steps: args.steps, warmup: args.warmup) { Profiler.mark(); _ = try! model.reconstruct(images) } }
     }
+    if Profiler.isEnabled { FileHandle.standardError.write((Profiler.report() + "\n").data(using: .utf8)!) }
     emit(["framework": "swiftvtp", "bench": "vtp_\(args.size.lowercased())_reconstruct", "mode": args.mode,
           "median_s": median(times), "images_per_s": Double(args.batch) / median(times), "threads": Parallel.threadCount,
           "peak_rss_mb": peakRSSMB()])

@@ -26,7 +26,7 @@ public final class RopePositionEmbedding: Module {
     public init(headDimensions: Int, base: Float = 100) {
         precondition(headDimensions % 4 == 0, "RoPE needs a head dimension divisible by 4, got \(headDimensions)")
         let n = headDimensions / 4
-        let values = (0..<n).map { i in BF16Round.round(Foundation.pow(base, Float(2 * i) / Float(headDimensions / 2))) }
+        let values = (0..<n).map { i in BF16Kernels.round(Foundation.pow(base, Float(2 * i) / Float(headDimensions / 2))) }
         periods = Buffer(Tensor(values, shape: [n]), storageDType: .bf16)
         self.headDimensions = headDimensions
     }
@@ -37,7 +37,7 @@ public final class RopePositionEmbedding: Module {
         lock.lock(); defer { lock.unlock() }
         if let hit = cache[key] { return hit }
         let bf = precision == .bf16
-        func r(_ x: Float) -> Float { bf ? BF16Round.round(x) : x }
+        func r(_ x: Float) -> Float { bf ? BF16Kernels.round(x) : x }
         func coords(_ n: Int) -> [Float] {
             (0..<n).map { i in
                 let c = r(r(Float(i) + 0.5) / Float(n))
@@ -67,11 +67,4 @@ public final class RopePositionEmbedding: Module {
 
     /// Forget cached tables (after loading new periods).
     public func invalidate() { lock.lock(); cache = [:]; lock.unlock() }
-}
-
-/// Round-to-nearest-even to bfloat16, as a Float.
-public enum BF16Round {
-    @inline(__always) public static func round(_ x: Float) -> Float {
-        Float(bitPattern: UInt32(DTypeConversion.bf16(fromFloat: x)) << 16)
-    }
 }

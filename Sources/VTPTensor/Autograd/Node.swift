@@ -91,10 +91,9 @@ extension Tensor {
     /// Attaches a node for `op` to `out` when recording and any input requires a gradient.
     @inline(__always)
     static func record(_ out: inout Tensor, _ inputs: [Tensor], _ op: @autoclosure () -> Op) {
+        if Profiler.isEnabled { Profiler.forward(op().name) }
         guard inputs.contains(where: { $0.node != nil }), GradMode.isEnabled else { return }
-        let o = op()
-        if Profiler.isEnabled { Profiler.forward(o.name) }
-        out.node = Node(op: o, inputs: inputs.map { $0.node })
+        out.node = Node(op: op(), inputs: inputs.map { $0.node })
     }
 }
 

@@ -206,7 +206,7 @@ enum GEMM {
 }
 
 /// Bulk F32 → BF16 rounding (round to nearest even; NaN stays NaN).
-enum BF16Kernels {
+public enum BF16Kernels {
     static func narrow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<UInt16>, _ n: Int) {
         Parallel.forRanges((n + 15) / 16, grain: 4096) { r in
             for blk in r {
@@ -219,22 +219,15 @@ enum BF16Kernels {
                     let narrow = SIMD16<UInt16>(truncatingIfNeeded: out)
                     UnsafeMutableRawPointer(dst + i).storeBytes(of: narrow, as: SIMD16<UInt16>.self)
                 } else {
-                    for j in i..<n { dst[j] = roundToBF16Bits(src[j]) }
+                    for j in i..<n { dst[j] = DTypeConversion.bf16(fromFloat: src[j]) }
                 }
             }
         }
     }
 
-    /// One value: the upper 16 bits of the F32, rounded to nearest even.
-    @inline(__always) static func roundToBF16Bits(_ x: Float) -> UInt16 {
-        let bits = x.bitPattern
-        if (bits & 0x7FFF_FFFF) > 0x7F80_0000 { return UInt16(truncatingIfNeeded: (bits >> 16) | 0x40) }
-        return UInt16(truncatingIfNeeded: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) >> 16)
-    }
-
     /// x rounded to the nearest BF16 value, as a Float.
-    @inline(__always) static func round(_ x: Float) -> Float {
-        Float(bitPattern: UInt32(roundToBF16Bits(x)) << 16)
+    @inline(__always) public static func round(_ x: Float) -> Float {
+        DTypeConversion.floatFromBF16(DTypeConversion.bf16(fromFloat: x))
     }
 
     /// Vector version of `round`.

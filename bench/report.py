@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Turns the JSON lines of one bench/run.sh invocation into a side-by-side table (standard library only).
+
+Ratios are PyTorch time / SwiftVTP time (or SwiftVTP throughput / PyTorch throughput): > 1 means SwiftVTP is faster.
+"""
+import json
+import sys
+
+
+def load(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("{"):
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+    return rows
+
+
+def main(path):
+    rows = load(path)
+    by = lambda fw: [r for r in rows if r.get("framework") == fw]
+    swift, torch = by("swiftvtp"), by("pytorch")
+
+    peak = next((r["gflops"] for r in swift if r.get("bench") == "peak"), None)
+    if peak:
+        print(f"machine F32 FMA peak (SIMD loop, all threads): {peak:.0f} GFLOP/s")
+    print("\nGEMM (GFLOP/s)            dtype  SwiftVTP  PyTorch  ratio  Swift % of peak")
+    for s in (r for r in swift if r.get("bench") == "gemm"):
+        t = next((r for r in torch if r.get("bench") == "gemm" and (r["m"], r["n"], r["k"], r["op"], r["dtype"]) ==
+                  (s["m"], s["n"], s["k"], s["op"], s["dtype"])), None)
+        tg = t["gflops"] if t else float("nan")
+        frac = 100 * s["gflops"] / peak if peak else float("nan")
+        print(f"  {s['op']:3} {s['m']:5}x{s['n']:5}x{s['k']:5}  {s['dtype']:5}  {s['gflops']:8.1f}  {tg:7.1f}  "
+              f"{s['gflops'] / tg if t else float('nan'):5.2f}  {frac:5.0f}%")
+
+    print("\nstep / batch times (median s)            SwiftVTP  PyTorch  speed-up  peak RSS MB (Swift / PyTorch)")
+    for s in (r for r in swift if r.get("bench") not in ("gemm", "peak", "micro", "attention")):
+        t = next((r for r in torch if r.get("bench") == s["bench"] and r.get("mode") == s.get("mode")), None)
+        if not t:
+            continue
+        extra = ""
+        if "images_per_s" in s and "images_per_s" in t:
+            extra = f"   images/s {s['images_per_s']:.2f} vs {t['images_per_s']:.2f}"
+        print(f"  {s['bench']:22} {s.get('mode', ''):5}  {s['median_s']:8.3f}  {t['median_s']:7.3f}  "
+              f"{t['median_s'] / s['median_s']:7.2f}x  {s.get('peak_rss_mb', 0):6.0f} / {t.get('peak_rss_mb', 0):6.0f}{extra}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SwiftVTP vs PyTorch on this machine, in one invocation, same thread count, each benchmark run back to back
+# (Swift then PyTorch) so that both see the same machine state. Prints JSON lines to bench/results/<time>.jsonl
+# and a table with ratios at the end.
+#   THREADS (2)  STEPS (5)  WARMUP (2)  BF16_STEPS (3)  SIZES ("S B")  SKIP_BF16_TORCH (unset: PyTorch bf16
+#   autocast on a CPU without native BF16 takes minutes per step; set to 1 to skip it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+T="${THREADS:-2}"; STEPS="${STEPS:-5}"; WARMUP="${WARMUP:-2}"; BF16_STEPS="${BF16_STEPS:-3}"
+export VTP_NUM_THREADS="$T" OMP_NUM_THREADS="$T"
+bash bench/setup_torch.sh >&2
+swift build -c release --product vtp-bench >&2
+py=bench/.venv/bin/python
+sw=.build/release/vtp-bench
+mkdir -p bench/results
+out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+{
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; flags: $(grep -m1 -o -w 'avx512f\|avx512_bf16\|amx_bf16\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+  echo "torch: $($py -c 'import torch; print(torch.__version__)'); threads: $T; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee -a "$out" >&2
+run() { echo "+ $*" >&2; "$@" | tee -a "$out"; }
+run $sw gemm
+run $py bench/pytorch/gemm.py --threads "$T" --json
+run $sw vit-step --mode fp32 --steps "$STEPS" --warmup "$WARMUP"
+run $py bench/pytorch/vit_step.py --threads "$T" --mode fp32 --steps "$STEPS" --warmup "$WARMUP" --json
+run $sw vit-step --mode bf16 --steps "$BF16_STEPS" --warmup 1
+[ -n "${SKIP_BF16_TORCH:-}" ] || run $py bench/pytorch/vit_step.py --threads "$T" --mode bf16 --steps "$BF16_STEPS" --warmup 1 --json
+for s in ${SIZES:-S B}; do
+  for m in fp32 bf16; do
+    run $sw reconstruct --size "$s" --mode "$m" --steps "$STEPS" --warmup "$WARMUP"
+    if [ "$m" = fp32 ] || [ -z "${SKIP_BF16_TORCH:-}" ]; then
+      run $py bench/pytorch/vtp_infer.py --threads "$T" --size "$s" --mode "$m" --steps "$STEPS" --warmup "$WARMUP" --json
+    fi
+  done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out" >&2
+python3 bench/report.py "$out"
