@@ -104,6 +104,22 @@ import Testing
         checkGradients("rope", [x]) { $0[0].rope(sin: sin, cos: cos, prefix: 1) }
     }
 
+    @Test func poolingAndExtrema() {
+        let x = randn([2, 3, 7, 6], seed: 41)
+        checkGradients("maxPool2d", [x]) { $0[0].maxPool2d(kernel: 2) }
+        checkGradients("maxPool2d 3x3 s2 p1", [x]) { $0[0].maxPool2d(kernel: 3, stride: 2, padding: 1) }
+        checkGradients("avgPool2d", [x]) { $0[0].avgPool2d(kernel: 2) }
+        checkGradients("max axis", [x]) { $0[0].max(axis: 2) }
+        checkGradients("min axis keepdims", [x]) { $0[0].min(axis: -1, keepDims: true) }
+        checkGradients("leakyRelu", [x + 0.05]) { $0[0].leakyRelu(0.2) }
+        // Known answers.
+        let t = Tensor([1, 5, 2, 7, 3, 0, 4, 6, 8], shape: [1, 1, 3, 3])
+        #expect(t.maxPool2d(kernel: 2, stride: 1).scalars == [7, 5, 7, 8])
+        #expect(t.reshaped([3, 3]).max(axis: 1).scalars == [5, 7, 8])
+        #expect(t.reshaped([3, 3]).min(axis: 0).scalars == [1, 3, 0])
+        #expect(Tensor([-1, 2], shape: [2]).leakyRelu(0.1).scalars == [-0.1, 2])
+    }
+
     @Test func gradientsAccumulateIntoParameters() {
         // y = Σ (w·x)  ⇒  dy/dw = x ; two backward passes accumulate 2x.
         let p = Parameter(Tensor([1, 2, 3], shape: [3]))

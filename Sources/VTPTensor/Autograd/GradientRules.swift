@@ -48,6 +48,8 @@ enum GradientRules {
         case .gelu(let x, let approximate):
             return [approximate ? Tensor.broadcastZip(g, x) { g, x in g * Activation.geluTanhGrad(x) }
                                 : Tensor.broadcastZip(g, x) { g, x in g * Activation.geluGrad(x) }]
+        case .leakyRelu(let x, let slope):
+            return [Tensor.broadcastZip(g, x) { g, x in g.replacing(with: g * slope, where: x .< 0) }]
         case .clamp(let x, let lo, let hi):
             return [Tensor.broadcastZip(g, x) { g, x in g.replacing(with: 0, where: (x .< lo) .| (x .> hi)) }]
         // Σ: broadcast g back over the reduced axes
@@ -69,6 +71,11 @@ enum GradientRules {
             return [g, g.gatherRows(idx).reshaped(sourceShape)]
         case .expand(let s):
             return [BroadcastKernels.sumTo(g, s)]
+        // picked elements receive the output gradient (summed where windows overlap)
+        case .pick(let idx, let inputShape):
+            let dx = Tensor.zeros(inputShape)
+            for (o, i) in idx.enumerated() { dx.data[i] += g.data[o] }
+            return [dx]
         // C = op(A)op(B): see Tensor.matmul for the four transpose cases
         case .matmul(let a, let b, let ta, let tb):
             let da = ta ? b.matmul(g, transposeA: tb, transposeB: true) : g.matmul(b, transposeB: !tb)

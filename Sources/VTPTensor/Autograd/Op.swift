@@ -22,6 +22,7 @@ public enum Op {
     case silu(Tensor)
     case gelu(Tensor, approximate: Bool)
     case clamp(Tensor, Float, Float)
+    case leakyRelu(Tensor, Float)
     // Reductions and shapes
     case sum(inputShape: [Int], keptShape: [Int])
     case reshape([Int])
@@ -31,6 +32,8 @@ public enum Op {
     case gatherRows([Int], tableShape: [Int])
     case scatterAddRows([Int], sourceShape: [Int])
     case expand([Int])
+    /// Each output element copies input element `indices[i]` (max/min, max pooling).
+    case pick([Int], inputShape: [Int])
     // Products
     case matmul(Tensor, Tensor, transposeA: Bool, transposeB: Bool)
     case linear(Tensor, Tensor, hasBias: Bool)

@@ -94,7 +94,7 @@ extension Tensor {
         let base = rng.next(), chunk = 65536, n = t.count, p = t.data
         Parallel.forEach((n + chunk - 1) / chunk) { c in
             var r = RNG(seed: base ^ (UInt64(c) &* 0x9E37_79B9_7F4A_7C15))
-            draw(&r, p + c * chunk, min(chunk, n - c * chunk))
+            draw(&r, p + c * chunk, Swift.min(chunk, n - c * chunk))
         }
         return t
     }
@@ -104,7 +104,7 @@ extension Tensor {
         randomFill(shape, rng: &rng) { r, p, n in
             var i = 0
             while i < n {
-                let u1 = max(r.uniformDouble(), 1e-300), u2 = r.uniformDouble()
+                let u1 = Swift.max(r.uniformDouble(), 1e-300), u2 = r.uniformDouble()
                 let radius = (-2 * Foundation.log(u1)).squareRoot(), angle = 2 * Double.pi * u2
                 p[i] = mean + std * Float(radius * Foundation.cos(angle))
                 if i + 1 < n { p[i + 1] = mean + std * Float(radius * Foundation.sin(angle)) }

@@ -13,7 +13,7 @@ extension Tensor {
             let out = Tensor(uninitialized: shape)
             let rows = a.count / b.count, n = b.count
             let (pa, pb, po) = (a.data, b.data, out.data)
-            Parallel.forEach(rows, grain: max(1, 16384 / n)) { r in
+            Parallel.forEach(rows, grain: Swift.max(1, 16384 / n)) { r in
                 zipRow(n, pa + r * n, pb, po + r * n, f)
             }
             return out
@@ -22,7 +22,7 @@ extension Tensor {
             let out = Tensor(uninitialized: shape)
             let rows = b.count / a.count, n = a.count
             let (pa, pb, po) = (a.data, b.data, out.data)
-            Parallel.forEach(rows, grain: max(1, 16384 / n)) { r in
+            Parallel.forEach(rows, grain: Swift.max(1, 16384 / n)) { r in
                 zipRow(n, pa, pb + r * n, po + r * n, f)
             }
             return out

@@ -32,7 +32,7 @@ extension Tensor {
         precondition(weight.rank == 2 && shape.last == weight.shape[1],
                      "linear: input \(shape) does not match weight \(weight.shape) ([out, in])")
         if let bias { precondition(bias.shape == [weight.shape[0]], "linear: bias \(bias.shape) ≠ [\(weight.shape[0])]") }
-        let k = weight.shape[1], n = weight.shape[0], m = count / max(k, 1)
+        let k = weight.shape[1], n = weight.shape[0], m = count / Swift.max(k, 1)
         var out = Tensor(uninitialized: Array(shape.dropLast()) + [n])
         GEMM.gemm(m: m, n: n, k: k, a: data, b: weight.data, transB: true, c: out.data, bias: bias?.data)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]

@@ -52,14 +52,14 @@ extension Tensor {
 
     /// x / max(‖x‖₂, eps) over the last axis (as `torch.nn.functional.normalize`).
     public func l2Normalized(eps: Float = 1e-12) -> Tensor {
-        let d = shape.last ?? 1, rows = count / max(d, 1)
+        let d = shape.last ?? 1, rows = count / Swift.max(d, 1)
         var out = Tensor(uninitialized: shape)
         let norms = Tensor(uninitialized: [rows])
         let (s, o, pn) = (data, out.data, norms.data)
         Parallel.forEach(rows, grain: 64) { r in
             var acc = 0.0
             for j in 0..<d { acc += Double(s[r * d + j]) * Double(s[r * d + j]) }
-            let n = max(Float(acc.squareRoot()), eps)
+            let n = Swift.max(Float(acc.squareRoot()), eps)
             pn[r] = n
             for j in 0..<d { o[r * d + j] = s[r * d + j] / n }
         }
@@ -76,7 +76,7 @@ extension Tensor {
         let (logp, _) = SoftmaxKernels.forward(self, log: true)
         var loss = 0.0
         for (i, t) in targets.enumerated() { loss -= Double(logp.data[i * c + t]) }
-        var out = Tensor(scalar: Float(loss / Double(max(targets.count, 1))))
+        var out = Tensor(scalar: Float(loss / Double(Swift.max(targets.count, 1))))
         Tensor.record(&out, [self], .crossEntropy(logProbs: logp, targets: targets))
         return out
     }

@@ -19,18 +19,18 @@ extension Tensor {
     public func mean(axes: [Int] = [], keepDims: Bool = false) -> Tensor {
         let ax = axes.isEmpty ? Array(0..<rank) : axes.map { Shape.axis($0, rank: rank) }
         let n = Set(ax).reduce(1) { $0 * shape[$1] }
-        return sum(axes: ax, keepDims: keepDims) * (1 / Float(max(n, 1)))
+        return sum(axes: ax, keepDims: keepDims) * (1 / Float(Swift.max(n, 1)))
     }
 
     public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
 
     /// Index of the largest element along the last axis, per row (first maximum wins; not differentiable).
     public func argmaxLastAxis() -> [Int] {
-        let n = shape.last ?? 1, rows = count / max(n, 1)
+        let n = shape.last ?? 1, rows = count / Swift.max(n, 1)
         return (0..<rows).map { r in
             var best = 0
             let p = data + r * n
-            for j in 1..<max(n, 1) where p[j] > p[best] { best = j }
+            for j in 1..<Swift.max(n, 1) where p[j] > p[best] { best = j }
             return best
         }
     }

@@ -49,7 +49,7 @@ extension Tensor {
         for p in parts {
             let rowIn = p.shape[a] * inner
             let (s, d, off) = (p.data, out.data, offset)
-            Parallel.forEach(outer, grain: max(1, 16384 / max(rowIn, 1))) { o in
+            Parallel.forEach(outer, grain: Swift.max(1, 16384 / Swift.max(rowIn, 1))) { o in
                 (d + o * rowOut + off).update(from: s + o * rowIn, count: rowIn)
             }
             offset += rowIn
@@ -67,7 +67,7 @@ extension Tensor {
         let outer = Shape.count(Array(shape[..<a])), inner = Shape.count(Array(shape[(a + 1)...]))
         let rowIn = shape[a] * inner, rowOut = range.count * inner, off = range.lowerBound * inner
         let (s, d) = (data, out.data)
-        Parallel.forEach(outer, grain: max(1, 16384 / max(rowOut, 1))) { o in
+        Parallel.forEach(outer, grain: Swift.max(1, 16384 / Swift.max(rowOut, 1))) { o in
             (d + o * rowOut).update(from: s + o * rowIn + off, count: rowOut)
         }
         Tensor.record(&out, [self], .slice(axis: a, start: range.lowerBound, inputShape: shape))
@@ -85,13 +85,13 @@ extension Tensor {
     /// Rows of a table: `self` is [V, D...]; result is `indexShape + [D...]`.
     /// Indices must lie in 0..<V (checked).
     public func gatherRows(_ indices: [Int], indexShape: [Int]? = nil) -> Tensor {
-        let v = shape[0], rowLen = count / max(v, 1)
+        let v = shape[0], rowLen = count / Swift.max(v, 1)
         for i in indices { precondition(i >= 0 && i < v, "gatherRows: index \(i) out of range 0..<\(v)") }
         var out = Tensor(uninitialized: (indexShape ?? [indices.count]) + Array(shape.dropFirst()))
         precondition(out.count == indices.count * rowLen, "gatherRows: index shape does not match \(indices.count) indices")
         let (s, d) = (data, out.data)
         indices.withUnsafeBufferPointer { idx in
-            Parallel.forEach(idx.count, grain: max(1, 16384 / max(rowLen, 1))) { j in
+            Parallel.forEach(idx.count, grain: Swift.max(1, 16384 / Swift.max(rowLen, 1))) { j in
                 (d + j * rowLen).update(from: s + idx[j] * rowLen, count: rowLen)
             }
         }
@@ -101,7 +101,7 @@ extension Tensor {
 
     /// `self` with rows of `source` added at `indices` (rows of [V, D...]; repeated indices accumulate).
     public func scatterAddRows(_ indices: [Int], _ source: Tensor) -> Tensor {
-        let v = shape[0], rowLen = count / max(v, 1)
+        let v = shape[0], rowLen = count / Swift.max(v, 1)
         precondition(source.count == indices.count * rowLen, "scatterAddRows: source \(source.shape) does not hold \(indices.count) rows of \(rowLen)")
         for i in indices { precondition(i >= 0 && i < v, "scatterAddRows: index \(i) out of range 0..<\(v)") }
         var out = copy()
