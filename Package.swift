@@ -16,9 +16,11 @@ let package = Package(
         .library(name: "VTPModels", targets: ["VTPModels"]),
         .library(name: "VTPData", targets: ["VTPData"]),
         .library(name: "VTPEval", targets: ["VTPEval"]),
+        .library(name: "VTPTraining", targets: ["VTPTraining"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
@@ -34,14 +36,16 @@ let package = Package(
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/html5_entities.json")],
             swiftSettings: optimisedFlags),
         .target(name: "VTPEval", dependencies: ["VTPModels", "VTPData"], swiftSettings: optimisedFlags),
+        .target(name: "VTPTraining", dependencies: ["VTPModels", "VTPData", "VTPEval", "Yams"], swiftSettings: optimisedFlags),
         .executableTarget(
             name: "vtp",
-            dependencies: ["VTPModels", "VTPData", "VTPEval", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "vtp-bench", dependencies: ["VTPModels"], path: "bench/swift", swiftSettings: optimisedFlags),
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),
         .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"]),
+        .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining"]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

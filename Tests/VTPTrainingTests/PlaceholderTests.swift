@@ -1,0 +1,4 @@
+import Testing
+@testable import VTPTraining
+
+@Test func trainingModuleLinks() { #expect(!VTPTrainingInfo.version.isEmpty) }
