@@ -40,6 +40,12 @@ public final class SelfAttention: Module {
     public func callAsFunction(_ x: Tensor, rope: (sin: Tensor, cos: Tensor)?, precision: RopePrecision) -> Tensor {
         let (b, n, d) = (x.shape[0], x.shape[1], x.shape[2])
         let hd = d / heads
+        if qNorm == nil {
+            // Fused path: one pass splits heads and rotates q, k; attention reads the packed tensor.
+            let packed = qkv(x).splitHeads(heads, rope: rope.map { ($0.sin, $0.cos, n - $0.sin.shape[0], precision == .bf16) })
+            let o = Tensor.attention(packed: packed)
+            return proj(o.permuted([0, 2, 1, 3]).reshaped([b, n, d]))
+        }
         // [B, N, 3, H, hd] → [3, B, H, N, hd]
         let parts = qkv(x).reshaped([b, n, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).split([1, 1, 1], axis: 0)
         var q = parts[0].reshaped([b, heads, n, hd]), k = parts[1].reshaped([b, heads, n, hd])

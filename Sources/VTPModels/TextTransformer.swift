@@ -24,11 +24,8 @@ public final class MultiheadAttention: Module {
     /// x [B, L, W] → [B, L, W], causal when `causal`.
     func callAsFunction(_ x: Tensor, causal: Bool) -> Tensor {
         let (b, l, w) = (x.shape[0], x.shape[1], x.shape[2])
-        let hd = w / heads
-        let parts = x.linear(inProjWeight.value, inProjBias.value).reshaped([b, l, 3, heads, hd])
-            .permuted([2, 0, 3, 1, 4]).split([1, 1, 1], axis: 0)
-        let (q, k, v) = (parts[0].reshaped([b, heads, l, hd]), parts[1].reshaped([b, heads, l, hd]), parts[2].reshaped([b, heads, l, hd]))
-        let o = Tensor.attention(q: q, k: k, v: v, causal: causal)
+        let packed = x.linear(inProjWeight.value, inProjBias.value).splitHeads(heads)
+        let o = Tensor.attention(packed: packed, causal: causal)
         return outProj(o.permuted([0, 2, 1, 3]).reshaped([b, l, w]))
     }
 }

@@ -124,9 +124,23 @@ enum GradientRules {
             return [dx * scale]
         case .attention(let q, let k, let v, let out, let lse, let mask, let causal, let scale):
             let (b, h, nq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
-            let (dq, dk, dv) = AttentionKernels.backward(dOut: g, q: q, k: k, v: v, out: out, lse: lse, bh: b * h,
-                                                         nq: nq, nk: k.shape[2], d: d, scale: scale, mask: mask, causal: causal)
-            return [dq.reshaped(q.shape), dk.reshaped(k.shape), dv.reshaped(v.shape)]
+            let dq = Tensor(uninitialized: q.shape), dk = Tensor(uninitialized: k.shape), dv = Tensor(uninitialized: v.shape)
+            AttentionKernels.backward(dOut: g, q: q.data, k: k.data, v: v.data, out: out, lse: lse, bh: b * h, nq: nq,
+                                      nk: k.shape[2], d: d, scale: scale, mask: mask, causal: causal,
+                                      dq: dq.data, dk: dk.data, dv: dv.data)
+            return [dq, dk, dv]
+        case .packedAttention(let packed, let out, let lse, let mask, let causal, let scale):
+            let (b, h, n, d) = (packed.shape[1], packed.shape[2], packed.shape[3], packed.shape[4])
+            let stride = b * h * n * d
+            let dp = Tensor(uninitialized: packed.shape)
+            let (p, dpp) = (packed.data, dp.data)
+            AttentionKernels.backward(dOut: g, q: p, k: p + stride, v: p + 2 * stride, out: out, lse: lse, bh: b * h, nq: n,
+                                      nk: n, d: d, scale: scale, mask: mask, causal: causal,
+                                      dq: dpp, dk: dpp + stride, dv: dpp + 2 * stride)
+            return [dp]
+        case .splitHeads(let heads, let sin, let cos, let prefix):
+            let rope = sin.map { ($0, cos!, prefix, false) }
+            return [HeadKernels.split(g, heads: heads, d: g.shape[4], rope: rope, inverse: true)]
         case .rope(let sin, let cos, let prefix):
             return [RopeKernels.apply(g, sin: sin, cos: cos, prefix: prefix, bf16: false, inverse: true)]
         case .custom(_, let backward):

@@ -29,9 +29,9 @@ enum AttentionKernels {
         }
     }
 
-    /// Returns (out [BH, Nq, d], lse [BH, Nq]).
-    static func forward(q: Tensor, k: Tensor, v: Tensor, bh: Int, nq: Int, nk: Int, d: Int, scale: Float,
-                        mask: Tensor?, causal: Bool) -> (Tensor, Tensor) {
+    /// Returns (out [BH, Nq, d], lse [BH, Nq]). q, k, v point at dense [BH, N, d] blocks.
+    static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, bh: Int, nq: Int, nk: Int,
+                        d: Int, scale: Float, mask: Tensor?, causal: Bool) -> (Tensor, Tensor) {
         let out = Tensor(uninitialized: [bh, nq, d]), lse = Tensor(uninitialized: [bh, nq])
         let qb = blockRows(bh: bh, nq: nq, nk: nk)
         let scores = Tensor(uninitialized: [bh * qb * nk])
@@ -39,21 +39,21 @@ enum AttentionKernels {
         while q0 < nq {
             let rows = min(qb, nq - q0)
             // S = scale · Q_blk Kᵀ   [BH, rows, Nk]
-            GEMM.gemm(batch: bh, m: rows, n: nk, k: d, a: q.data + q0 * d, lda: d, sa: nq * d,
-                      b: k.data, transB: true, ldb: d, sb: nk * d, c: scores.data, ldc: nk, sc: rows * nk, alpha: scale)
+            GEMM.gemm(batch: bh, m: rows, n: nk, k: d, a: q + q0 * d, lda: d, sa: nq * d,
+                      b: k, transB: true, ldb: d, sb: nk * d, c: scores.data, ldc: nk, sc: rows * nk, alpha: scale)
             softmaxBlock(scores.data, bh: bh, rows: rows, q0: q0, nk: nk, mask: mask?.data, causal: causal, lse: lse.data, nq: nq)
             // O_blk = P V
             GEMM.gemm(batch: bh, m: rows, n: d, k: nk, a: scores.data, lda: nk, sa: rows * nk,
-                      b: v.data, ldb: d, sb: nk * d, c: out.data + q0 * d, ldc: d, sc: nq * d)
+                      b: v, ldb: d, sb: nk * d, c: out.data + q0 * d, ldc: d, sc: nq * d)
             q0 += rows
         }
         return (out, lse)
     }
 
-    /// Returns (dq, dk, dv).
-    static func backward(dOut: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor,
-                         bh: Int, nq: Int, nk: Int, d: Int, scale: Float, mask: Tensor?, causal: Bool) -> (Tensor, Tensor, Tensor) {
-        let dq = Tensor(uninitialized: [bh, nq, d]), dk = Tensor(uninitialized: [bh, nk, d]), dv = Tensor(uninitialized: [bh, nk, d])
+    /// Writes dq [BH, Nq, d], dk and dv [BH, Nk, d] (dense blocks at the given addresses).
+    static func backward(dOut: Tensor, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                         out: Tensor, lse: Tensor, bh: Int, nq: Int, nk: Int, d: Int, scale: Float, mask: Tensor?, causal: Bool,
+                         dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
         // D_i = Σ_j dO_ij O_ij  (= Σ_j P_ij dP_ij)
         let dsum = Tensor(uninitialized: [bh * nq])
         let (pdo, po, pd) = (dOut.data, out.data, dsum.data)
@@ -67,11 +67,11 @@ enum AttentionKernels {
         var q0 = 0
         while q0 < nq {
             let rows = min(qb, nq - q0)
-            GEMM.gemm(batch: bh, m: rows, n: nk, k: d, a: q.data + q0 * d, lda: d, sa: nq * d,
-                      b: k.data, transB: true, ldb: d, sb: nk * d, c: p.data, ldc: nk, sc: rows * nk, alpha: scale)
+            GEMM.gemm(batch: bh, m: rows, n: nk, k: d, a: q + q0 * d, lda: d, sa: nq * d,
+                      b: k, transB: true, ldb: d, sb: nk * d, c: p.data, ldc: nk, sc: rows * nk, alpha: scale)
             // P = exp(S + mask − lse); dS = P ⊙ (dP − D) · scale
             GEMM.gemm(batch: bh, m: rows, n: nk, k: d, a: dOut.data + q0 * d, lda: d, sa: nq * d,
-                      b: v.data, transB: true, ldb: d, sb: nk * d, c: dp.data, ldc: nk, sc: rows * nk)
+                      b: v, transB: true, ldb: d, sb: nk * d, c: dp.data, ldc: nk, sc: rows * nk)
             let (pp, pdp, pl, pm) = (p.data, dp.data, lse.data, mask?.data)
             Parallel.forEach(bh * rows, grain: 8) { idx in
                 let h = idx / rows, qi = q0 + idx % rows
@@ -100,13 +100,12 @@ enum AttentionKernels {
             }
             // dQ_blk = dS K ; dK += dSᵀ Q_blk ; dV += Pᵀ dO_blk
             GEMM.gemm(batch: bh, m: rows, n: d, k: nk, a: dp.data, lda: nk, sa: rows * nk,
-                      b: k.data, ldb: d, sb: nk * d, c: dq.data + q0 * d, ldc: d, sc: nq * d)
+                      b: k, ldb: d, sb: nk * d, c: dq + q0 * d, ldc: d, sc: nq * d)
             GEMM.gemm(batch: bh, m: nk, n: d, k: rows, a: dp.data, transA: true, lda: nk, sa: rows * nk,
-                      b: q.data + q0 * d, ldb: d, sb: nq * d, c: dk.data, ldc: d, sc: nk * d, accumulate: q0 > 0)
+                      b: q + q0 * d, ldb: d, sb: nq * d, c: dk, ldc: d, sc: nk * d, accumulate: q0 > 0)
             GEMM.gemm(batch: bh, m: nk, n: d, k: rows, a: p.data, transA: true, lda: nk, sa: rows * nk,
-                      b: dOut.data + q0 * d, ldb: d, sb: nq * d, c: dv.data, ldc: d, sc: nk * d, accumulate: q0 > 0)
+                      b: dOut.data + q0 * d, ldb: d, sb: nq * d, c: dv, ldc: d, sc: nk * d, accumulate: q0 > 0)
             q0 += rows
         }
-        return (dq, dk, dv)
     }
 }

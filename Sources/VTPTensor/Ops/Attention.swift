@@ -17,7 +17,7 @@ extension Tensor {
         let nk = k.shape[2]
         if let mask { precondition(mask.shape == [nq, nk], "attention: mask \(mask.shape) ≠ [\(nq), \(nk)]") }
         let s = scale ?? 1 / Float(d).squareRoot()
-        var (out, lse) = AttentionKernels.forward(q: q, k: k, v: v, bh: b * h, nq: nq, nk: nk, d: d, scale: s,
+        var (out, lse) = AttentionKernels.forward(q: q.data, k: k.data, v: v.data, bh: b * h, nq: nq, nk: nk, d: d, scale: s,
                                                   mask: mask, causal: causal)
         out = out.reshaped([b, h, nq, d])
         let saved = out
@@ -39,6 +39,84 @@ extension Tensor {
                      "rope: x \(shape) needs sin/cos [\(n - prefix), \(d)], got \(sin.shape), \(cos.shape)")
         var out = RopeKernels.apply(self, sin: sin, cos: cos, prefix: prefix, bf16: bf16, inverse: false)
         Tensor.record(&out, [self], .rope(sin: sin.detached(), cos: cos.detached(), prefix: prefix))
+        return out
+    }
+}
+
+extension Tensor {
+    /// Splits a fused projection into heads, optionally rotating q and k: [B, N, 3·H·d] → packed [3, B, H, N, d]
+    /// (q, k, v). One pass instead of permute + split + two rotations.
+    /// - Parameter rope: (sin, cos) [N − prefix, d], the prefix length, and whether to emulate bf16 (see `rope`).
+    public func splitHeads(_ heads: Int, rope: (sin: Tensor, cos: Tensor, prefix: Int, bf16: Bool)? = nil) -> Tensor {
+        precondition(rank == 3 && shape[2] % (3 * heads) == 0, "splitHeads: expected [B, N, 3·H·d], got \(shape) with \(heads) heads")
+        let (b, n) = (shape[0], shape[1])
+        let d = shape[2] / (3 * heads)
+        if let rope { precondition(rope.sin.shape == [n - rope.prefix, d], "splitHeads: rope tables \(rope.sin.shape) ≠ [\(n - rope.prefix), \(d)]") }
+        var out = HeadKernels.split(self, heads: heads, d: d, rope: rope, inverse: false)
+        Tensor.record(&out, [self], .splitHeads(heads: heads, sin: rope?.sin, cos: rope?.cos, prefix: rope?.prefix ?? 0))
+        return out
+    }
+
+    /// Attention over a packed [3, B, H, N, d] tensor (q, k, v from `splitHeads`) → [B, H, N, d].
+    public static func attention(packed: Tensor, mask: Tensor? = nil, causal: Bool = false, scale: Float? = nil) -> Tensor {
+        precondition(packed.rank == 5 && packed.shape[0] == 3, "attention(packed:): expected [3, B, H, N, d], got \(packed.shape)")
+        let (b, h, n, d) = (packed.shape[1], packed.shape[2], packed.shape[3], packed.shape[4])
+        if let mask { precondition(mask.shape == [n, n], "attention: mask \(mask.shape) ≠ [\(n), \(n)]") }
+        let s = scale ?? 1 / Float(d).squareRoot()
+        let stride = b * h * n * d
+        let p = packed.data
+        var (out, lse) = AttentionKernels.forward(q: p, k: p + stride, v: p + 2 * stride, bh: b * h, nq: n, nk: n, d: d,
+                                                  scale: s, mask: mask, causal: causal)
+        out = out.reshaped([b, h, n, d])
+        let saved = out
+        record(&out, [packed], .packedAttention(packed: packed.detached(), out: saved, lse: lse, mask: mask?.detached(),
+                                                 causal: causal, scale: s))
+        return out
+    }
+}
+
+/// The head split of `splitHeads` and its adjoint.
+enum HeadKernels {
+    /// Forward: [B, N, 3, H, d] → [3, B, H, N, d] with q, k rotated. Inverse (`inverse`): the adjoint, from a packed
+    /// gradient back to [B, N, 3·H·d] with the transposed rotation.
+    static func split(_ x: Tensor, heads: Int, d: Int, rope: (sin: Tensor, cos: Tensor, prefix: Int, bf16: Bool)?,
+                      inverse: Bool) -> Tensor {
+        let (b, n) = inverse ? (x.shape[1], x.shape[3]) : (x.shape[0], x.shape[1])
+        let out = inverse ? Tensor(uninitialized: [b, n, 3 * heads * d]) : Tensor(uninitialized: [3, b, heads, n, d])
+        let (src, dst) = (x.data, out.data)
+        let half = d / 2, prefix = rope?.prefix ?? 0, bf16 = rope?.bf16 ?? false
+        let (ps, pc) = (rope?.sin.data, rope?.cos.data)
+        @inline(__always) func r(_ v: Float) -> Float { bf16 ? BF16Kernels.round(v) : v }
+        // One task per (b, token): reads/writes 3·H rows of d.
+        Parallel.forEach(b * n, grain: 16) { bt in
+            let bi = bt / n, t = bt % n
+            for which in 0..<3 {
+                for h in 0..<heads {
+                    let packedRow = (((which * b + bi) * heads + h) * n + t) * d
+                    let fusedRow = (bt * 3 + which) * heads * d + h * d
+                    let (from, to) = inverse ? (src + packedRow, dst + fusedRow) : (src + fusedRow, dst + packedRow)
+                    guard which < 2, rope != nil else {
+                        to.update(from: from, count: d)
+                        continue
+                    }
+                    if t < prefix {
+                        if inverse { to.update(from: from, count: d) } else { for j in 0..<d { to[j] = r(from[j]) } }
+                        continue
+                    }
+                    let sr = ps! + (t - prefix) * d, cr = pc! + (t - prefix) * d
+                    for j in 0..<half {
+                        let a = r(from[j]), c = r(from[j + half])
+                        if inverse {
+                            to[j] = a * cr[j] + c * sr[j + half]
+                            to[j + half] = c * cr[j + half] - a * sr[j]
+                        } else {
+                            to[j] = r(r(a * cr[j]) + r(-c * sr[j]))
+                            to[j + half] = r(r(c * cr[j + half]) + r(a * sr[j + half]))
+                        }
+                    }
+                }
+            }
+        }
         return out
     }
 }
