@@ -87,11 +87,35 @@ public final class SelfAttentionBlock: Module {
 
     /// x [B, N, D] → [B, N, D].
     public func callAsFunction(_ x: Tensor, rope: (sin: Tensor, cos: Tensor)?, precision: RopePrecision) -> Tensor {
-        var a = attn(norm1(x), rope: rope, precision: precision)
-        if let ls1 { a = ls1(a) }
-        let h = x + a
-        var f = mlp(norm2(h))
-        if let ls2 { f = ls2(f) }
-        return h + f
+        let h = x + attentionBranch(x, rope: rope, precision: precision)
+        return h + mlpBranch(h)
+    }
+
+    func attentionBranch(_ x: Tensor, rope: (sin: Tensor, cos: Tensor)?, precision: RopePrecision) -> Tensor {
+        let a = attn(norm1(x), rope: rope, precision: precision)
+        return ls1.map { $0(a) } ?? a
+    }
+
+    func mlpBranch(_ x: Tensor) -> Tensor {
+        let f = mlp(norm2(x))
+        return ls2.map { $0(f) } ?? f
+    }
+
+    /// Training forward with DINOv2 "sample drop" (stochastic depth per sample): each residual branch runs on a
+    /// random subset of keep = max(⌊B·(1 − r)⌋, 1) samples and is added back scaled by B/keep (the others skip it).
+    public func callAsFunction(_ x: Tensor, rope: (sin: Tensor, cos: Tensor)?, precision: RopePrecision,
+                               dropRatio: Float, rng: inout RNG) -> Tensor {
+        guard dropRatio > 0, x.shape[0] > 1 else { return self(x, rope: rope, precision: precision) }
+        func dropped(_ x: Tensor, _ branch: (Tensor) -> Tensor, rng: inout RNG) -> Tensor {
+            let b = x.shape[0], rest = Array(x.shape.dropFirst())
+            let keep = Swift.max(Int(Float(b) * (1 - dropRatio)), 1)
+            let idx = Array(rng.permutation(b).prefix(keep))
+            let rows = x.reshaped([b, -1])
+            let subset = rows.gatherRows(idx).reshaped([keep] + rest)
+            let r = branch(subset).reshaped([keep, -1]) * (Float(b) / Float(keep))
+            return rows.scatterAddRows(idx, r).reshaped(x.shape)
+        }
+        let h = dropped(x, { self.attentionBranch($0, rope: rope, precision: precision) }, rng: &rng)
+        return dropped(h, mlpBranch, rng: &rng)
     }
 }

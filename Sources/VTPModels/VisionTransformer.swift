@@ -97,6 +97,14 @@ public final class VisionTransformer: Module {
         return x
     }
 
+    /// Training forward of the blocks with per-sample stochastic depth `dropRatio` (see `SelfAttentionBlock`).
+    public func runBlocks(_ x: Tensor, h: Int, w: Int, precision: RopePrecision, dropRatio: Float, rng: inout RNG) -> Tensor {
+        let rope = ropeEmbed.tables(height: h, width: w, precision: precision)
+        var x = x
+        for blk in blocks { x = blk(x, rope: rope, precision: precision, dropRatio: dropRatio, rng: &rng) }
+        return x
+    }
+
     /// Applies the final norm and splits CLS / patch tokens.
     public func finalNorm(_ x: Tensor) -> (cls: Tensor, patches: Tensor) {
         let n = norm(x)
