@@ -15,15 +15,18 @@ public enum VectorMath {
         let t = xc * log2e + magic
         let k = t - magic
         let r = xc - k * ln2hi - k * ln2lo
-        var p = Vec(repeating: 1.0 / 720)
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
+        // Taylor coefficients as Float constants (a literal such as `1.0 / 120` next to a vector would be
+        // evaluated as a vector division on every call).
+        let c6: Float = 0.001_388_888_9, c5: Float = 0.008_333_333, c4: Float = 0.041_666_668, c3: Float = 0.166_666_67
+        var p = Vec(repeating: c6)
+        p = p * r + c5
+        p = p * r + c4
+        p = p * r + c3
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let ki = unsafeBitCast(t, to: SIMD16<Int32>.self) &- unsafeBitCast(magic, to: Int32.self)
-        let scale = unsafeBitCast((ki &+ 127) &<< 23, to: Vec.self)
+        let ki = unsafeBitCast(t, to: SIMD16<Int32>.self) &- SIMD16<Int32>(repeating: Int32(bitPattern: magic.bitPattern))
+        let scale = unsafeBitCast((ki &+ SIMD16<Int32>(repeating: 127)) &<< SIMD16<Int32>(repeating: 23), to: Vec.self)
         return (p * scale).replacing(with: 0, where: x .< -87.3)
     }
 
@@ -55,8 +58,9 @@ public enum VectorMath {
         var r: Vec = (1 - e) / (1 + e)
         // Small |x|: odd series keeps the relative accuracy that (1-e)/(1+e) loses to cancellation.
         let a2: Vec = a * a
-        var poly: Vec = 2.0 / 15 - a2 * (17.0 / 315)
-        poly = -1.0 / 3 + a2 * poly
+        let t5: Float = 0.133_333_33, t7: Float = 0.053_968_254, t3: Float = -0.333_333_34
+        var poly: Vec = t5 - a2 * t7
+        poly = t3 + a2 * poly
         let series: Vec = a * (1 + a2 * poly)
         r = r.replacing(with: series, where: a .< 0.125)
         return r.replacing(with: -r, where: x .< 0)
