@@ -61,7 +61,7 @@ def main():
            **summarize(times), "steps": args.steps, "peak_rss_mb": round(peak_rss_mb(), 1),
            "threads": torch.get_num_threads()}
     if not args.json:
-        rec.update(batch=args.batch, warmup=args.warmup, last_loss=last,
+        rec.update(times=[round(t, 4) for t in times], batch=args.batch, warmup=args.warmup, last_loss=last,
                    params=sum(p.numel() for p in model.parameters()), torch=torch.__version__)
     emit(rec, args.json)
 

@@ -155,20 +155,38 @@ def autocast_ctx(mode):
     raise ValueError(mode)
 
 
+def _cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+class StepTimes(list):
+    """Per-step wall times (s); .cpu_share = process CPU time / (wall time * threads)
+    over the timed steps. Well below 1.0 means the threads did not get their cores
+    (other load on the machine), so the times are inflated."""
+    cpu_share = float("nan")
+
+
 def time_steps(fn, steps, warmup):
     """Runs fn warmup+steps times, returns the per-step wall times (s) of the timed steps."""
     for _ in range(warmup):
         fn()
-    times = []
+    times = StepTimes()
+    c0, w0 = _cpu_seconds(), time.perf_counter()
     for _ in range(steps):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+    wall = time.perf_counter() - w0
+    times.cpu_share = (_cpu_seconds() - c0) / (wall * torch.get_num_threads())
     return times
 
 
 def summarize(times):
-    return {"median_s": statistics.median(times), "min_s": min(times)}
+    out = {"median_s": statistics.median(times), "min_s": min(times)}
+    if isinstance(times, StepTimes):
+        out["cpu_share"] = round(times.cpu_share, 3)
+    return out
 
 
 def emit(record, as_json):

@@ -103,7 +103,7 @@ def main():
            "images_per_s": round(args.batch / s["median_s"], 3), **s, "batch": args.batch,
            "steps": args.steps, "peak_rss_mb": round(peak_rss_mb(), 1), "threads": torch.get_num_threads()}
     if not args.json:
-        rec.update(out_dtype=str(outs[-1].dtype), params=sum(p.numel() for p in model.parameters()),
+        rec.update(times=[round(t, 4) for t in times], out_dtype=str(outs[-1].dtype), params=sum(p.numel() for p in model.parameters()),
                    torch=torch.__version__)
     emit(rec, args.json)
 
