@@ -14,6 +14,7 @@ FLOPs = 2*m*n*k. fp32 uses fp32 tensors; bf16 uses bf16 tensors (not autocast).
 """
 
 import argparse
+import resource
 import statistics
 import time
 
@@ -29,13 +30,20 @@ def bench(fn, repeats, warmup, min_time):
         fn()
     times = []
     t_start = time.perf_counter()
+    c_start = _cpu_seconds()
     while len(times) < repeats or (time.perf_counter() - t_start) < min_time:
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
         if len(times) >= 10 * repeats:
             break
-    return statistics.median(times), len(times)
+    cpu_share = (_cpu_seconds() - c_start) / ((time.perf_counter() - t_start) * torch.get_num_threads())
+    return statistics.median(times), len(times), cpu_share
+
+
+def _cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def main():
@@ -71,11 +79,11 @@ def main():
             }
             for op in ops:
                 fn, m, nn_, kk = cases[op]
-                med, reps = bench(fn, args.repeats, args.warmup, args.min_time)
+                med, reps, share = bench(fn, args.repeats, args.warmup, args.min_time)
                 gflops = 2.0 * m * nn_ * kk / med / 1e9
                 rec = {"framework": "pytorch", "bench": "gemm", "m": m, "n": nn_, "k": kk,
                        "dtype": dname, "gflops": round(gflops, 2), "op": op, "layer": layer,
-                       "median_s": med, "repeats": reps, "threads": torch.get_num_threads()}
+                       "median_s": med, "repeats": reps, "cpu_share": round(share, 3), "threads": torch.get_num_threads()}
                 emit(rec, args.json)
 
 
