@@ -114,6 +114,19 @@ import VTPTensor
         #expect(try withNoGrad { try model.decode(z) }.shape == [1, 3, 48, 80])
     }
 
+    @Test func shardedCheckpointsLoad() throws {
+        let model = try VTPModel.load(directory: fixtureModel)
+        let dir = try tempDir()
+        try FileManager.default.copyItem(at: fixtureModel.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+        var w = SafeTensorsWriter(metadata: ["format": "pt"])
+        for (name, t, dtype) in model.stateDict() { try w.add(name: name, shape: t.shape, floats: t.scalars, as: dtype) }
+        let result = try w.writeSharded(toDirectory: dir, maxShardSize: 2_000_000)
+        #expect(result.shardURLs.count > 1 && result.indexURL != nil)
+        let again = try VTPModel.load(directory: dir)
+        let images = try VTPTinyFixture.tensor("inputs.safetensors", "images")
+        #expect(try withNoGrad { try again.reconstructionLatents(images) }.scalars == (try withNoGrad { try model.reconstructionLatents(images) }.scalars))
+    }
+
     @Test func tinyPresetRoundTrips() throws {
         let model = try VTPModel(config: VTPConfig.preset("tiny")!, seed: 3)
         let dir = try tempDir()
