@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VTPData
 @testable import VTPTraining
 
 @Suite struct InfraMetricsTests {
@@ -59,5 +60,33 @@ import Testing
         // A fresh run empties it.
         try MetricsLogger(url: url).close()
         #expect(try MetricsLogger.read(url).isEmpty)
+    }
+}
+
+@Suite struct InfraPlotTests {
+    @Test func lossCurvePNGFromMetrics() throws {
+        let dir = try infraTempDir("curves")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let metrics = dir.appendingPathComponent("metrics.jsonl")
+        let log = try MetricsLogger(url: metrics)
+        var rng = SystemRandomNumberGenerator()
+        for s in stride(from: 10, through: 2000, by: 10) {
+            let x = Double(s)
+            let clip = 4 * exp(-x / 500) + 0.5 + Double.random(in: -0.15...0.15, using: &rng)
+            let dino = 9 * exp(-x / 300) + 1 + Double.random(in: -0.3...0.3, using: &rng)
+            let rec = 0.3 * exp(-x / 800) + 0.02 + Double.random(in: -0.01...0.01, using: &rng)
+            try log.log(MetricsRecord(step: s, loss: clip + dino + rec, terms: ["clip": clip, "dino": dino, "reconstruction": rec], lr: 3e-4))
+        }
+        log.close()
+        let out = ProcessInfo.processInfo.environment["VTP_PLOT_DIR"].map { URL(fileURLWithPath: $0) } ?? dir
+        let png = out.appendingPathComponent("loss_curves.png")
+        try TrainingPlots.writeLossCurves(metricsURL: metrics, to: png)
+        let image = try RGBImage.load(png)
+        #expect(image.width == 900 && image.height == 520)
+        let plot = TrainingPlots.lossCurves(try MetricsLogger.read(metrics))
+        #expect(plot.logY && plot.series.filter { !$0.name.isEmpty }.map(\.name) == ["loss", "loss/clip", "loss/dino", "loss/reconstruction"])
+        #expect(plot.series.count == 8 && plot.series.prefix(4).allSatisfy { $0.name.isEmpty })
+        // Smoothing is debiased: the first value is kept, later values move towards the data.
+        #expect(TrainingPlots.smoothed([2, 4, 4, 4], 0.5).first == 2 && abs(TrainingPlots.smoothed([2, 4, 4, 4], 0.5)[3] - 3.8666666666666667) < 1e-12)
     }
 }
