@@ -133,6 +133,9 @@ import VTPModels
         #expect(c.objectives.dino.ibot.maskRatioMin == 0 && c.schedule.steps == 2000 && c.outputDir == "/tmp/run")
         #expect(c.model.resolved.imageSize == 128 && c.data.imageSize == 128 && c.vtpConfig.decoderUpscaleFactor == 16)
         #expect(c.objectives.clip.loss == .siglip && c.vtpConfig.initLogitBias == -10)
+        // Quoted values are YAML strings.
+        #expect(try TrainConfig.parse(yaml: "", overrides: ["data.path=\"a b # c\"", "data.caption_template='{} photo'"]).data.path == "a b # c")
+        #expect(try TrainConfig.parse(yaml: "", overrides: ["data.caption_template='{} photo'"]).data.captionTemplate == "{} photo")
         // null puts the default back
         let d = try TrainConfig.parse(yaml: "optimizer: {lr: 0.1}", overrides: ["optimizer.lr=null"])
         #expect(d.optimizer.lr == OptimizerSection().lr)

@@ -28,13 +28,14 @@ public struct ConfigOverride: Equatable, Sendable {
         }
     }
 
-    /// The value as a YAML node: flow lists / mappings (`[…]`, `{…}`) are parsed, anything else is one scalar.
+    /// The value as a YAML node: flow lists / mappings (`[…]`, `{…}`) and quoted strings are parsed as YAML,
+    /// anything else is one scalar taken literally.
     func valueNode() throws -> Node {
-        if value.hasPrefix("[") || value.hasPrefix("{") {
+        if value.hasPrefix("[") || value.hasPrefix("{") || (value.count >= 2 && (value.hasPrefix("\"") || value.hasPrefix("'"))) {
             do {
                 if let n = try Yams.compose(yaml: value) { return n }
             } catch {
-                throw TrainConfigError.override(text, reason: "the value is not a valid YAML list or mapping (\(error))")
+                throw TrainConfigError.override(text, reason: "the value is not valid YAML (\(error))")
             }
         }
         return Node(value)
