@@ -1,0 +1,135 @@
+import Foundation
+import VTPModels
+import Yams
+
+/// `model:` — which VTP to train.
+///
+/// Either `preset: tiny|small|base|large` (default `tiny`) or a full `vtp_config:` block of official
+/// `VTPConfig` fields (missing fields take the official defaults), not both. Any official `VTPConfig` field may
+/// also be given directly in the section to override the preset or the block, e.g.
+///
+/// ```yaml
+/// model:
+///   preset: tiny
+///   image_size: 64
+///   vision_patch_size: 8
+///   decoder_upscale_factor: 8
+/// ```
+///
+/// `train_clip` / `train_reconstruction` of the model are set from the enabled objectives by
+/// `TrainConfig.vtpConfig`, not here.
+public struct ModelSection: Codable, Equatable, Sendable {
+    /// Preset name (`tiny`, `small`, `base`, `large`); nil when `vtpConfig` gives the whole model.
+    public private(set) var preset: String?
+    /// The `vtp_config:` block as written (nil when a preset is used).
+    public private(set) var vtpConfig: VTPConfig?
+    /// Field overrides (official field names), in the order of `VTPConfig`'s fields.
+    var overrides: [ConfigEntry] = []
+    /// The preset or block with the overrides applied.
+    public private(set) var resolved: VTPConfig
+
+    /// The `tiny` preset, unchanged.
+    public init() { self.init(preset: "tiny")! }
+
+    /// A preset (nil for an unknown name).
+    public init?(preset: String) {
+        guard let c = VTPConfig.preset(preset) else { return nil }
+        self.preset = preset
+        resolved = c
+    }
+
+    /// A full model configuration.
+    public init(vtpConfig: VTPConfig) {
+        self.vtpConfig = vtpConfig
+        resolved = vtpConfig
+    }
+
+    /// The official field names that may be overridden (every `VTPConfig` key).
+    public static let vtpConfigKeys: [String] = {
+        var c = VTPConfig()
+        c.decoderUpscaleFactor = 16  // written only when set
+        return (try? ConfigValue.encode(c).keys) ?? []
+    }()
+
+    /// Names of the overridden fields with their values as YAML text.
+    public var overriddenFields: [(key: String, yaml: String)] { overrides.map { ($0.key, $0.value.inlineText) } }
+
+    public init(from decoder: Decoder) throws {
+        let raw = try decoder.container(keyedBy: AnyCodingKey.self)
+        let keys = Self.vtpConfigKeys
+        let valid = ["preset", "vtp_config"] + keys
+        for key in raw.allKeys where !valid.contains(key.stringValue) {
+            throw TrainConfigError.unknownKey(path: dottedPath(decoder.codingPath + [key]),
+                                              suggestion: nearestName(to: key.stringValue, in: valid), valid: valid, line: nil)
+        }
+        let presetKey = AnyCodingKey("preset"), blockKey = AnyCodingKey("vtp_config")
+        preset = try raw.decodeIfPresent(String.self, forKey: presetKey)
+        if raw.contains(blockKey), try !raw.decodeNil(forKey: blockKey) {
+            let block = try raw.nestedContainer(keyedBy: AnyCodingKey.self, forKey: blockKey)
+            for key in block.allKeys where !keys.contains(key.stringValue) {
+                throw TrainConfigError.unknownKey(path: dottedPath(decoder.codingPath + [blockKey, key]),
+                                                  suggestion: nearestName(to: key.stringValue, in: keys), valid: keys, line: nil)
+            }
+            vtpConfig = try raw.decode(VTPConfig.self, forKey: blockKey)
+        }
+        if preset != nil && vtpConfig != nil {
+            throw TrainConfigError.invalid(["model: give either 'preset' or a 'vtp_config' block, not both"])
+        }
+        if preset == nil && vtpConfig == nil { preset = "tiny" }
+        if let p = preset, VTPConfig.preset(p) == nil {
+            throw TrainConfigError.invalidChoice(path: dottedPath(decoder.codingPath + [presetKey]), value: p,
+                                                 allowed: VTPConfig.presetNames,
+                                                 suggestion: nearestName(to: p, in: VTPConfig.presetNames), line: nil)
+        }
+        // The override keys are read by VTPConfig's own decoder (so they get its types), then picked out.
+        let present = Set(raw.allKeys.map(\.stringValue))
+        let patch = try ConfigValue.encode(try VTPConfig(from: decoder))
+        overrides = keys.filter { present.contains($0) }.map { ConfigEntry(key: $0, value: patch[$0] ?? .null) }
+        resolved = try Self.resolve(base: vtpConfig ?? VTPConfig.preset(preset!)!, overrides: overrides)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: AnyCodingKey.self)
+        if let preset { try c.encode(preset, forKey: AnyCodingKey("preset")) }
+        if let vtpConfig { try c.encode(vtpConfig, forKey: AnyCodingKey("vtp_config")) }
+        for e in overrides { try c.encode(e.value, forKey: AnyCodingKey(e.key)) }
+    }
+
+    /// `base` with the override values put in place of its own.
+    static func resolve(base: VTPConfig, overrides: [ConfigEntry]) throws -> VTPConfig {
+        if overrides.isEmpty { return base }
+        guard case .map(var entries) = try ConfigValue.encode(base) else { return base }
+        for o in overrides {
+            if let i = entries.firstIndex(where: { $0.key == o.key }) { entries[i].value = o.value } else { entries.append(o) }
+        }
+        return try YAMLDecoder().decode(VTPConfig.self, from: ConfigValue.map(entries).yaml())
+    }
+}
+
+extension ConfigValue: Encodable, @unchecked Sendable {
+    func encode(to encoder: Encoder) throws {
+        switch self {
+        case .null:
+            var c = encoder.singleValueContainer()
+            try c.encodeNil()
+        case .bool(let b):
+            var c = encoder.singleValueContainer()
+            try c.encode(b)
+        case .int(let i):
+            var c = encoder.singleValueContainer()
+            try c.encode(i)
+        case .double(let d):
+            var c = encoder.singleValueContainer()
+            try c.encode(d)
+        case .string(let s):
+            var c = encoder.singleValueContainer()
+            try c.encode(s)
+        case .list(let items):
+            var c = encoder.unkeyedContainer()
+            for i in items { try c.encode(i) }
+        case .map(let entries):
+            var c = encoder.container(keyedBy: AnyCodingKey.self)
+            for e in entries { try c.encode(e.value, forKey: AnyCodingKey(e.key)) }
+        }
+    }
+}
