@@ -1,0 +1,55 @@
+import Foundation
+import VTPData
+import VTPEval
+import VTPModels
+import VTPNN
+import VTPTensor
+
+/// What an evaluation measured.
+public struct EvaluationResult: Codable, Sendable {
+    public var step: Int
+    public var images: Int
+    /// Zero-shot top-1 accuracy (0–1) over the evaluation images, when the data has classes and CLIP is trained.
+    public var zeroShotAccuracy: Double?
+    /// Mean PSNR (dB, 8-bit images) of reconstructions, when the decoder is trained.
+    public var psnr: Double?
+}
+
+/// Zero-shot classification and reconstruction quality on held-out images.
+public enum Evaluation {
+    /// Runs both evaluations on `images` [n, 3, S, S]; writes a reconstruction grid PNG to `gridURL` when given.
+    public static func run(model: VTPModel, images: Tensor, labels: [Int?], classNames: [String]?, templates: [String],
+                           step: Int, gridURL: URL?, batch: Int = 64) throws -> EvaluationResult {
+        var result = EvaluationResult(step: step, images: images.shape[0])
+        let n = images.shape[0]
+        try withNoGrad {
+            if let classNames, model.visualProj != nil, labels.allSatisfy({ $0 != nil }) {
+                let classifier = try ZeroShotClassifier(model: model, tokenizer: try CLIPTokenizer(), classNames: classNames,
+                                                        templates: templates)
+                var correct = 0
+                for start in stride(from: 0, to: n, by: batch) {
+                    let x = images.slice(axis: 0, start..<min(start + batch, n))
+                    let top = classifier.topK(imageFeatures: try model.clipImageFeatures(x), k: 1)
+                    for (i, t) in top.enumerated() where t[0].0 == labels[start + i] { correct += 1 }
+                }
+                result.zeroShotAccuracy = Double(correct) / Double(n)
+            }
+            if model.pixelDecoder != nil {
+                var total = 0.0
+                var originals: [RGBImage] = [], recons: [RGBImage] = []
+                for start in stride(from: 0, to: n, by: batch) {
+                    let x = images.slice(axis: 0, start..<min(start + batch, n))
+                    let r = try model.reconstruct(x)
+                    let a = try ImageTensors.images(x, quantization: .roundToNearest), b = try ImageTensors.images(r)
+                    for (u, v) in zip(a, b) { total += min(ImageTensors.psnr(u, v), 100) }
+                    if originals.count < 8 { originals += a.prefix(8 - originals.count); recons += b.prefix(8 - recons.count) }
+                }
+                result.psnr = total / Double(n)
+                if let gridURL {
+                    try TrainingPlots.writeReconstructionGrid(originals: originals, reconstructions: recons, step: step, to: gridURL)
+                }
+            }
+        }
+        return result
+    }
+}
