@@ -18,6 +18,9 @@ import VTPTensor
         #expect(d.parameterCount == 2_765_633)
         // Without a norm the convolutions keep their bias and the indices close up (conv, LeakyReLU, …).
         let plain = PatchDiscriminator(config: PatchDiscriminatorConfig(baseChannels: 8, normGroups: 0), rng: &rng)
+        // ndf 6: channels 12, 24, 48 take 12, 24 and 24 groups (largest divisors up to 32).
+        let odd = PatchDiscriminator(config: PatchDiscriminatorConfig(baseChannels: 6), rng: &rng)
+        #expect(odd.norms.map(\.norm.groups) == [12, 24, 24])
         #expect(plain.namedParameters().map(\.0) == ["main.0.weight", "main.0.bias", "main.2.weight", "main.2.bias",
                                                       "main.4.weight", "main.4.bias", "main.6.weight", "main.6.bias",
                                                       "main.8.weight", "main.8.bias"])
