@@ -49,7 +49,7 @@ public final class GroupNorm: Module {
 /// convolutions keep a bias). Weights ~ N(0, 0.02) as taming's `weights_init`; biases start at 0.
 public final class PatchDiscriminator: Module {
     public let config: PatchDiscriminatorConfig
-    /// (Sequential index, conv, stride) of each convolution, in order.
+    /// (Sequential index, conv) of each convolution, in order.
     public let convs: [(index: Int, conv: Conv2d)]
     /// (Sequential index, norm) of each norm layer, in order; empty without norm.
     public let norms: [(index: Int, norm: GroupNorm)]
