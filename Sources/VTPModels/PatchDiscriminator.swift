@@ -44,12 +44,12 @@ public final class GroupNorm: Module {
 /// `main.8`, `main.9`, `main.11.*`.
 ///
 /// Deviation: taming normalises with BatchNorm2d (batch statistics, running averages, bias-free convs before it).
-/// Our engine has no BatchNorm, so the norm is a per-sample `GroupNorm` (`normGroups` groups, capped at the channel
-/// count) with the same `weight`/`bias` keys and init, or no norm at all (`normGroups` = 0, then those
+/// Our engine has no BatchNorm, so the norm is a per-sample `GroupNorm` (the largest divisor of the channel count up
+/// to `normGroups` groups) with the same `weight`/`bias` keys and init, or no norm at all (`normGroups` = 0, then those
 /// convolutions keep a bias). Weights ~ N(0, 0.02) as taming's `weights_init`; biases start at 0.
 public final class PatchDiscriminator: Module {
     public let config: PatchDiscriminatorConfig
-    /// (Sequential index, conv, stride) of each convolution, in order.
+    /// (Sequential index, conv) of each convolution, in order.
     public let convs: [(index: Int, conv: Conv2d)]
     /// (Sequential index, norm) of each norm layer, in order; empty without norm.
     public let norms: [(index: Int, norm: GroupNorm)]
@@ -69,7 +69,8 @@ public final class PatchDiscriminator: Module {
             convs.append((index, Conv2d(cin, cout, kernel: 4, stride: stride, padding: 1, bias: !norm, std: nil, rng: &rng)))
             index += 1
             if norm {
-                norms.append((index, GroupNorm(cout, groups: Swift.min(config.normGroups, cout), rng: &rng)))
+                let groups = (1...Swift.min(config.normGroups, cout)).last { cout % $0 == 0 }!
+                norms.append((index, GroupNorm(cout, groups: groups, rng: &rng)))
                 index += 1
             }
             index += 1  // LeakyReLU
@@ -114,7 +115,7 @@ public struct PatchDiscriminatorConfig: Codable, Equatable, Sendable {
     public var inputChannels: Int
     public var baseChannels: Int
     public var layers: Int
-    /// Groups of the per-sample norm (capped at each layer's channel count); 0 = no norm.
+    /// Groups of the per-sample norm (at most; each layer takes the largest divisor of its channels); 0 = no norm.
     public var normGroups: Int
 
     public init(inputChannels: Int = 3, baseChannels: Int = 64, layers: Int = 3, normGroups: Int = 32) {

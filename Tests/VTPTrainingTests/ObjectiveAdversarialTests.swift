@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VTPModels
 import VTPNN
@@ -21,6 +22,9 @@ import VTPTensor
         #expect(abs(w.adaptiveWeight(reconstructionGradient: gr, generatorGradient: Tensor([0.6, 0.8], shape: [2])) - 2.499750025) < 1e-6)
         #expect(w.adaptiveWeight(reconstructionGradient: gr, generatorGradient: Tensor.zeros([2])) == 5000)
         #expect(!w.isActive(step: 9) && w.isActive(step: 10))
+        // Configuration keys are taming's.
+        let json = String(decoding: try! JSONEncoder().encode(w), as: UTF8.self)
+        #expect(json.contains("\"disc_start\":10") && json.contains("\"disc_weight\":0.5"))
     }
 
     /// A tiny "decoder" (two linear layers) and discriminator: `backward` must leave L_rec + λ·L_G's gradient.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VTPData
 import VTPModels
@@ -15,6 +16,13 @@ import VTPTensor
         #expect(abs(l1.total.item - 0.875) < 1e-6 && l1.perceptual == nil)
         let mse = ReconstructionLoss(pixelLoss: .mse)(decoded: Self.decoded, target: Self.target)
         #expect(abs(mse.total.item - 1.3125) < 1e-6)
+    }
+
+    @Test func lpipsIsOffWithoutAWeightsFile() throws {
+        #expect(try ReconstructionLoss(lpipsWeights: nil).lpips == nil)
+        #expect(throws: VTPError.self) {
+            try ReconstructionLoss(lpipsWeights: URL(fileURLWithPath: "/nonexistent/lpips.safetensors"))
+        }
     }
 
     @Test func signedUnitRangeUndoesImageNetNormalisation() {

@@ -36,6 +36,10 @@ public struct AdversarialWeighting: Codable, Equatable, Sendable {
         self.startStep = startStep
     }
 
+    enum CodingKeys: String, CodingKey {
+        case discriminatorWeight = "disc_weight", startStep = "disc_start"
+    }
+
     /// f(step): whether the GAN terms are on.
     public func isActive(step: Int) -> Bool { step >= startStep }
 

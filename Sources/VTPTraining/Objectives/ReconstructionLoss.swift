@@ -1,5 +1,6 @@
 // the pixel-reconstruction objective of VTP (L1 + LPIPS, as the perceptual part of taming-transformers'
 // VQLPIPSWithDiscriminator)
+import Foundation
 import VTPData
 import VTPModels
 import VTPTensor
@@ -27,6 +28,12 @@ public struct ReconstructionLoss {
         self.pixelLoss = pixelLoss
         self.perceptualWeight = perceptualWeight
         self.lpips = lpips
+    }
+
+    /// With the LPIPS weights file made by `scripts/convert_lpips_weights.py`, or without the perceptual term when
+    /// `lpipsWeights` is nil. A path that does not exist or does not hold LPIPS weights throws (it is not ignored).
+    public init(pixelLoss: PixelLoss = .l1, perceptualWeight: Float = 1, lpipsWeights: URL?) throws {
+        self.init(pixelLoss: pixelLoss, perceptualWeight: perceptualWeight, lpips: try lpipsWeights.map { try LPIPS.load(url: $0) })
     }
 
     /// The loss and its parts (scalars) of decoded images against targets, both [B, 3, H, W] normalised.
