@@ -1,4 +1,0 @@
-import Testing
-@testable import VTPTraining
-
-@Test func trainingModuleLinks() { #expect(!VTPTrainingInfo.version.isEmpty) }

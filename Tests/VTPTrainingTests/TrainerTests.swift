@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import VTPModels
+import VTPTensor
+@testable import VTPTraining
+
+/// End-to-end runs of the trainer on a tiny model and the built-in synthetic scenes.
+@Suite(.serialized) struct TrainerTests {
+    static func tinyConfig(output: URL, steps: Int) throws -> TrainConfig {
+        try TrainConfig.parse(yaml: """
+        model:
+          preset: tiny
+          image_size: 16
+          vision_patch_size: 4
+          decoder_upscale_factor: 4
+          vision_embed_dim: 32
+          vision_depth: 2
+          vision_num_heads: 2
+          vision_feature_bottleneck: 8
+          decoder_embed_dim: 32
+          decoder_depth: 1
+          decoder_num_heads: 2
+          text_embed_dim: 32
+          text_depth: 1
+          text_num_heads: 2
+          text_context_length: 16
+        data: {kind: scenes, image_size: 16, global_size: 16, local_size: 8, local_crops_number: 2, eval_images: 16, workers: 2}
+        objectives:
+          clip: {enabled: true}
+          dino: {enabled: true, out_dim: 64, hidden_dim: 32, bottleneck_dim: 16, teacher_temp_warmup_steps: 5, koleo_weight: 0.1, ibot: {enabled: true}}
+          reconstruction: {enabled: true}
+        optimizer: {lr: 3.0e-3, min_lr: 1.0e-4, warmup_steps: 2, freeze_last_layer_steps: 0}
+        schedule: {steps: \(steps), batch_size: 16, eval_every: 1000, log_every: 1000}
+        seed: 3
+        output_dir: \(output.path)
+        checkpoint: {every: 3, keep_last: 2}
+        """)
+    }
+
+    static func tempDir() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vtp-train-\(UUID().uuidString)")
+    }
+
+    @Test func jointRunLowersEveryLossTerm() throws {
+        let steps = 30
+        let trainer = try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: steps))
+        trainer.verbose = false
+        try trainer.run()
+        let names = trainer.history[0].map(\.0)
+        #expect(Set(names).isSuperset(of: ["loss", "clip", "dino", "koleo", "ibot", "rec"]))
+        for (i, name) in names.enumerated() where name != "rec_pixel" {
+            let first = trainer.history.prefix(5).map { Double($0[i].1) }.reduce(0, +) / 5
+            let last = trainer.history.suffix(5).map { Double($0[i].1) }.reduce(0, +) / 5
+            #expect(last < first, "\(name): mean of the first 5 steps \(first), of the last 5 steps \(last)")
+        }
+    }
+
+    @Test func killedAndResumedRunReproducesTheLosses() throws {
+        let steps = 8
+        let whole = try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: steps))
+        whole.verbose = false
+        try whole.run()
+
+        // Killed at step 5: the last checkpoint is step 3, steps 4–5 are lost, metrics.jsonl holds 5 lines.
+        let out = Self.tempDir()
+        let first = try Trainer(config: try Self.tinyConfig(output: out, steps: steps))
+        first.verbose = false
+        first.stopAfter = 5
+        try first.run()
+        let resumed = try Trainer(config: try Self.tinyConfig(output: out, steps: steps))
+        resumed.verbose = false
+        #expect(resumed.completedSteps == 3)
+        try resumed.run()
+        let combined = Array(first.history.prefix(3)) + resumed.history
+        #expect(combined.count == steps)
+        for (a, b) in zip(whole.history, combined) {
+            #expect(a.map(\.0) == b.map(\.0))
+            #expect(a.map(\.1) == b.map(\.1), "resumed losses differ: \(a) vs \(b)")
+        }
+        // metrics.jsonl has one line per step, steps 1…8 in order.
+        let records = try MetricsLogger.read(out.appendingPathComponent("metrics.jsonl"))
+        #expect(records.map(\.step) == Array(1...steps))
+        // The checkpoint is a model in the official format.
+        let model = try VTPModel.load(directory: out.appendingPathComponent("checkpoints/step-00000008"))
+        #expect(model.config.visionPatchSize == 4)
+    }
+}
