@@ -159,6 +159,19 @@ struct LoaderTests {
         #expect(second.count == 3 && second.allSatisfy { $0.epoch == 1 })
     }
 
+    @Test func folderDatasetIssuesReachTheLoader() throws {
+        let ds = try ImageFolderDataset(directory: DataFixtures.url("folder_csv"))
+        let loader = try DataLoader(dataset: ds, batchSize: 2, seed: 0, shuffle: false, dropLast: false, workers: 2)
+        let batches = try loader.epochBatches()
+        #expect(batches.map { $0.samples.map(\.key) } == [["a.png", "b.jpg"], ["sub/c.png"]])
+        #expect(batches[0].captions == ["a red square, plain", "a \"blue\" picture\non two lines"])
+        let issues = loader.issues
+        #expect(issues.count == 4)  // three rows rejected while indexing + the corrupt image
+        #expect(issues.last!.index == 3 && issues.last!.source == "corrupt.png")
+        let report = loader.issueReport()
+        #expect(report.hasPrefix("4 data issues:") && report.contains("corrupt.png") && report.contains("missing caption"))
+    }
+
     @Test func multiCropBatchesWithMasks() throws {
         var config = MultiCropAugmentation.Config()
         config.globalSize = 28
