@@ -44,6 +44,10 @@ struct LoaderTests {
         }
         let other = try take(try tagged(ds, batchSize: 5, seed: 8, workers: 2), 20)
         #expect(other != reference)
+        // The argument order of the brief also works.
+        let transform: DataLoader<[Int]>.Transform = { s, rng in [Int(s.image.pixels[0]), rng.int(below: 1_000_000)] }
+        let briefOrder = try DataLoader(dataset: ds, batchSize: 5, seed: 7, shuffle: true, transform: transform, workers: 2)
+        #expect(try take(briefOrder, 20) == reference)
     }
 
     @Test func epochsArePermutationsAndBatchesNeverSpanEpochs() throws {
