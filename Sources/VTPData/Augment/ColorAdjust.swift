@@ -33,28 +33,36 @@ public enum ColorAdjust {
         return RGBImage(width: image.width, height: image.height, pixels: out)
     }
 
-    /// `Image.blend(degenerate, image, alpha)` where the degenerate value of each byte is given by
-    /// `degenerate(i)`: out = (uint8)(d + alpha·(x − d)) in C float, clipped to 0...255 when extrapolating.
-    @inline(__always)
-    static func blend(_ image: RGBImage, alpha factor: Double, degenerate: (UnsafeBufferPointer<UInt8>, Int) -> UInt8) -> RGBImage {
+    /// The degenerate image `Image.blend` mixes with: one grey value, or each pixel's own L (saturation).
+    enum Degenerate {
+        case constant(UInt8)
+        case luma
+    }
+
+    /// `Image.blend(degenerate, image, alpha)`: out = (uint8)(d + alpha·(x − d)) in C float arithmetic,
+    /// clipped to 0...255 when alpha is outside [0, 1] (Pillow's Blend.c).
+    static func blend(_ image: RGBImage, alpha factor: Double, degenerate: Degenerate) -> RGBImage {
         let alpha = Float(factor)
         if alpha == 1 { return image }
         var out = [UInt8](repeating: 0, count: image.pixels.count)
         let interpolate = alpha >= 0 && alpha <= 1
+        @inline(__always) func mix(_ d: UInt8, _ x: UInt8) -> UInt8 {
+            if alpha == 0 { return d }
+            let v = Float(Int32(d)) + alpha * Float(Int32(x) - Int32(d))
+            if interpolate { return UInt8(v) }
+            return v <= 0 ? 0 : (v >= 255 ? 255 : UInt8(v))
+        }
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<src.count {
-                    let d = degenerate(src, i)
-                    if alpha == 0 {
-                        dst[i] = d
-                        continue
+                for i in stride(from: 0, to: src.count, by: 3) {
+                    let d: UInt8
+                    switch degenerate {
+                    case .constant(let value): d = value
+                    case .luma: d = luma(src[i], src[i + 1], src[i + 2])
                     }
-                    let v = Float(Int32(d)) + alpha * Float(Int32(src[i]) - Int32(d))
-                    if interpolate {
-                        dst[i] = UInt8(v)
-                    } else {
-                        dst[i] = v <= 0 ? 0 : (v >= 255 ? 255 : UInt8(v))
-                    }
+                    dst[i] = mix(d, src[i])
+                    dst[i + 1] = mix(d, src[i + 1])
+                    dst[i + 2] = mix(d, src[i + 2])
                 }
             }
         }
@@ -63,7 +71,7 @@ public enum ColorAdjust {
 
     /// `F.adjust_brightness` (ImageEnhance.Brightness): blend with black.
     public static func brightness(_ image: RGBImage, _ factor: Double) -> RGBImage {
-        blend(image, alpha: factor) { _, _ in 0 }
+        blend(image, alpha: factor, degenerate: .constant(0))
     }
 
     /// `F.adjust_contrast` (ImageEnhance.Contrast): blend with the uniform grey int(mean(L) + 0.5).
@@ -74,15 +82,12 @@ public enum ColorAdjust {
         }
         let n = max(1, image.pixelCount)
         let mean = UInt8(min(255, Int(Double(sum) / Double(n) + 0.5)))
-        return blend(image, alpha: factor) { _, _ in mean }
+        return blend(image, alpha: factor, degenerate: .constant(mean))
     }
 
     /// `F.adjust_saturation` (ImageEnhance.Color): blend with the image's L converted back to RGB.
     public static func saturation(_ image: RGBImage, _ factor: Double) -> RGBImage {
-        blend(image, alpha: factor) { p, i in
-            let base = i - i % 3
-            return luma(p[base], p[base + 1], p[base + 2])
-        }
+        blend(image, alpha: factor, degenerate: .luma)
     }
 
     /// `F.adjust_hue` on a PIL image: convert to Pillow's 8-bit HSV, add `int32(factor·255)` to H
@@ -90,6 +95,7 @@ public enum ColorAdjust {
     public static func hue(_ image: RGBImage, _ factor: Double) -> RGBImage {
         precondition(factor >= -0.5 && factor <= 0.5, "hue factor \(factor) is not in [-0.5, 0.5]")
         let shift = UInt8(truncatingIfNeeded: Int32(factor * 255))  // np.int32(x).astype(np.uint8)
+        // Even a zero shift round-trips through Pillow's lossy 8-bit HSV, as torchvision does.
         var out = image.pixels
         out.withUnsafeMutableBufferPointer { p in
             for i in stride(from: 0, to: p.count, by: 3) {
@@ -105,6 +111,12 @@ public enum ColorAdjust {
 
     @inline(__always) static func clip8(_ v: Int) -> UInt8 { UInt8(max(0, min(255, v))) }
 
+    /// C `round` for x >= 0 (half away from zero) without a libm call: floor, then compare the exact remainder.
+    @inline(__always) static func roundHalfAway(_ x: Double) -> Int {
+        let down = x.rounded(.down)
+        return Int(down) + (x - down >= 0.5 ? 1 : 0)
+    }
+
     /// Pillow's `rgb2hsv_row` (Convert.c), with its float/double mix.
     @inline(__always)
     public static func rgbToHSV(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> (UInt8, UInt8, UInt8) {
@@ -112,18 +124,20 @@ public enum ColorAdjust {
         if maxc == minc { return (0, 0, maxc) }
         let cr = Float(maxc - minc)
         let s = cr / Float(maxc)
-        let rc = Float(maxc - r) / cr, gc = Float(maxc - g) / cr, bc = Float(maxc - b) / cr
         var h: Float
         if r == maxc {
-            h = bc - gc
+            h = Float(maxc - b) / cr - Float(maxc - g) / cr  // bc - gc
         } else if g == maxc {
-            h = Float(2.0 + Double(rc) - Double(bc))
+            h = Float(2.0 + Double(Float(maxc - r) / cr) - Double(Float(maxc - b) / cr))  // 2 + rc - bc
         } else {
-            h = Float(4.0 + Double(gc) - Double(rc))
+            h = Float(4.0 + Double(Float(maxc - g) / cr) - Double(Float(maxc - r) / cr))  // 4 + gc - rc
         }
-        h = Float(fmod(Double(h) / 6.0 + 1.0, 1.0))
-        let uh = clip8(Int((Double(h) * 255.0).rounded(.towardZero)))
-        let us = clip8(Int((Double(s) * 255.0).rounded(.towardZero)))
+        // fmod(h / 6 + 1, 1): the argument lies in (0.8, 2), where subtracting 1 is exact (Sterbenz).
+        let wrapped = Double(h) / 6.0 + 1.0
+        h = Float(wrapped >= 1.0 ? wrapped - 1.0 : wrapped)
+        // (int) truncation; both products lie in [0, 255].
+        let uh = clip8(Int(Double(h) * 255.0))
+        let us = clip8(Int(Double(s) * 255.0))
         return (uh, us, maxc)
     }
 
@@ -136,9 +150,9 @@ public enum ColorAdjust {
         let f = Float(h6 - Double(Float(i)))
         let fs = Float(Double(Float(s)) / 255.0)
         let vd = Double(Float(v))
-        let up = clip8(Int((vd * (1.0 - Double(fs))).rounded()))
-        let uq = clip8(Int((vd * (1.0 - Double(fs * f))).rounded()))
-        let ut = clip8(Int((vd * (1.0 - Double(fs) * (1.0 - Double(f)))).rounded()))
+        let up = clip8(roundHalfAway(vd * (1.0 - Double(fs))))
+        let uq = clip8(roundHalfAway(vd * (1.0 - Double(fs * f))))
+        let ut = clip8(roundHalfAway(vd * (1.0 - Double(fs) * (1.0 - Double(f)))))
         switch i % 6 {
         case 0: return (v, ut, up)
         case 1: return (uq, v, up)

@@ -81,21 +81,26 @@ public enum SceneRenderer {
     static func fillBackground(_ out: UnsafeMutableBufferPointer<UInt8>, size: Int, base: [Float],
                                background: SyntheticScenes.Background) {
         let inv = 1 / Float(size)
-        for y in 0..<size {
-            for x in 0..<size {
-                var offset: Float = 0
-                switch background {
-                case .plain:
-                    break
-                case .gradient(let angle, let amplitude):
-                    let u = (Float(x) + 0.5) * inv - 0.5, v = (Float(y) + 0.5) * inv - 0.5
-                    offset = 2 * amplitude * (u * cos(angle) + v * sin(angle))
-                case .noise(let amplitude, let seed):
-                    let h = SampleSeeds.mix(seed, UInt64(y * size + x))
-                    offset = amplitude * (Float(h >> 40) * (2.0 / 16_777_216) - 1)
-                }
-                let i = (y * size + x) * 3
-                for c in 0..<3 { out[i + c] = UInt8(max(0, min(255, base[c] + offset)).rounded()) }
+        let (b0, b1, b2) = (base[0], base[1], base[2])
+        @inline(__always) func put(_ i: Int, _ offset: Float) {
+            out[i] = UInt8(max(0, min(255, b0 + offset)).rounded())
+            out[i + 1] = UInt8(max(0, min(255, b1 + offset)).rounded())
+            out[i + 2] = UInt8(max(0, min(255, b2 + offset)).rounded())
+        }
+        switch background {
+        case .plain:
+            for i in stride(from: 0, to: size * size * 3, by: 3) { put(i, 0) }
+        case .gradient(let angle, let amplitude):
+            let cx = 2 * amplitude * cos(angle) * inv, cy = 2 * amplitude * sin(angle) * inv
+            let centre = (Float(size) / 2 - 0.5)
+            for y in 0..<size {
+                let rowOffset = (Float(y) - centre) * cy
+                for x in 0..<size { put((y * size + x) * 3, rowOffset + (Float(x) - centre) * cx) }
+            }
+        case .noise(let amplitude, let seed):
+            for p in 0..<(size * size) {
+                let h = SampleSeeds.mix(seed, UInt64(p))
+                put(p * 3, amplitude * (Float(h >> 40) * (2.0 / 16_777_216) - 1))
             }
         }
     }

@@ -98,6 +98,13 @@ public final class DataLoader<Value: Sendable>: @unchecked Sendable {
         core.start(workers: workers)
     }
 
+    /// The same, with the arguments in the order `(dataset:batchSize:seed:shuffle:transform:workers:)`.
+    public convenience init(dataset: any ImageTextDataset, batchSize: Int, seed: UInt64, shuffle: Bool,
+                            transform: @escaping Transform, workers: Int) throws {
+        try self.init(dataset: dataset, batchSize: batchSize, seed: seed, shuffle: shuffle, workers: workers,
+                      transform: transform)
+    }
+
     deinit { core.stop() }
 
     /// Stops the background threads (also done on deinit). `next()` then throws `.closed`.
