@@ -14,14 +14,17 @@ public struct ZeroShotClassifier {
     public var scale: Float = 100
 
     /// Embeds every (class, template) prompt with the model's text tower.
-    public init(model: VTPModel, tokenizer: CLIPTokenizer, classNames: [String], templates: [String], batch: Int = 256) throws {
+    /// - Parameter fill: how a template and a class name make a prompt (plain substitution by default, as open_clip;
+    ///   training evaluation passes the captioning rule of its dataset).
+    public init(model: VTPModel, tokenizer: CLIPTokenizer, classNames: [String], templates: [String], batch: Int = 256,
+                fill: (String, String) -> String = PromptTemplates.fill) throws {
         guard !classNames.isEmpty else { throw VTPError.invalidInput("zero-shot classification needs at least one class name") }
         guard !templates.isEmpty else { throw VTPError.invalidInput("zero-shot classification needs at least one template") }
         let context = model.config.textContextLength
         var columns: [Tensor] = []
         try withNoGrad {
             for name in classNames {
-                let prompts = templates.map { PromptTemplates.fill($0, name) }
+                let prompts = templates.map { fill($0, name) }
                 var feats: [Tensor] = []
                 for start in stride(from: 0, to: prompts.count, by: batch) {
                     let chunk = Array(prompts[start..<min(start + batch, prompts.count)])

@@ -85,3 +85,21 @@ import VTPTensor
         #expect(model.config.visionPatchSize == 4)
     }
 }
+
+@Suite struct ShippedConfigTests {
+    static var configsDirectory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("configs")
+    }
+
+    @Test func everyShippedConfigParsesAndValidates() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.configsDirectory.path).filter { $0.hasSuffix(".yaml") }
+        #expect(files.count >= 7)
+        for f in files {
+            let c = try TrainConfig.load(from: Self.configsDirectory.appendingPathComponent(f))
+            let m = c.vtpConfig
+            #expect(m.upscaleFactor == m.visionPatchSize || !c.objectives.reconstruction.enabled, "\(f)")
+            if f.contains("-ae") { #expect(c.objectives.enabledNames == ["reconstruction"], "\(f)") }
+        }
+    }
+}

@@ -230,11 +230,13 @@ public enum BF16Kernels {
         DTypeConversion.floatFromBF16(DTypeConversion.bf16(fromFloat: x))
     }
 
-    /// Vector version of `round`.
+    /// Vector version of `round` (vector constants: scalar operands next to SIMD integers compile poorly).
     @inline(__always) static func round(_ v: Vec) -> Vec {
-        let bits = unsafeBitCast(v, to: SIMD16<UInt32>.self)
-        let rounded = ((bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16) &<< 16
-        let nan = (bits & 0x7FFF_FFFF) .> 0x7F80_0000
-        return unsafeBitCast(rounded.replacing(with: bits | 0x0040_0000, where: nan), to: Vec.self)
+        typealias U = SIMD16<UInt32>
+        let bits = unsafeBitCast(v, to: U.self)
+        let lsb = (bits &>> U(repeating: 16)) & U(repeating: 1)
+        let rounded = ((bits &+ U(repeating: 0x7FFF) &+ lsb) &>> U(repeating: 16)) &<< U(repeating: 16)
+        let nan = (bits & U(repeating: 0x7FFF_FFFF)) .> U(repeating: 0x7F80_0000)
+        return unsafeBitCast(rounded.replacing(with: bits | U(repeating: 0x0040_0000), where: nan), to: Vec.self)
     }
 }

@@ -25,7 +25,7 @@ public enum Evaluation {
         try withNoGrad {
             if let classNames, model.visualProj != nil, labels.allSatisfy({ $0 != nil }) {
                 let classifier = try ZeroShotClassifier(model: model, tokenizer: try CLIPTokenizer(), classNames: classNames,
-                                                        templates: templates)
+                                                        templates: templates, fill: { CaptionTemplates.fill($0, with: $1) })
                 var correct = 0
                 for start in stride(from: 0, to: n, by: batch) {
                     let x = images.slice(axis: 0, start..<min(start + batch, n))

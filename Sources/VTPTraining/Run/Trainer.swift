@@ -38,6 +38,9 @@ public final class Trainer {
 
     public init(config: TrainConfig) throws {
         try config.validate()
+        if config.objectives.gan.enabled {
+            throw TrainConfigError.invalid(["objectives.gan: the GAN decoder fine-tuning stage exists as library pieces (PatchDiscriminator, HingeGANLoss, AdversarialWeighting) but `vtp train` does not run it yet; set objectives.gan.enabled=false"])
+        }
         self.config = config
         data = try TrainingData(config: config)
         checkpoints = CheckpointManager(directory: config.outputURL, keepLast: config.checkpoint.keepLast)
@@ -70,7 +73,12 @@ public final class Trainer {
                                 shuffle: config.data.shuffle, workers: config.data.workers,
                                 transform: TrainingData.transform(imageSize: config.data.imageSize, flip: config.data.randomFlip,
                                                                   multiCrop: multiCrop, captionFallback: "a photo."))
-        evalTemplates = [config.data.captionTemplate]
+        // Zero-shot prompts in the style of the training captions.
+        switch config.data.kind {
+        case .fmnist: evalTemplates = CaptionTemplates.grayscale
+        case .classFolder: evalTemplates = CaptionTemplates.photo
+        default: evalTemplates = [config.data.captionTemplate]
+        }
         if let latest { try restore(latest) }
     }
 
