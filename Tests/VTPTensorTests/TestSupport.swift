@@ -1,11 +1,6 @@
 import Testing
 @testable import VTPTensor
-
-/// Random tensor with values in N(0, 1)·scale.
-func randn(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
-    var rng = RNG(seed: seed)
-    return Tensor.randomNormal(shape, std: scale, rng: &rng)
-}
+@_exported import VTPTestSupport
 
 func maxAbsDiff(_ a: Tensor, _ b: Tensor) -> Float {
     precondition(a.shape == b.shape, "shapes \(a.shape) vs \(b.shape)")
@@ -16,45 +11,3 @@ func maxAbsDiff(_ a: Tensor, _ b: Tensor) -> Float {
 
 func maxAbsDiff(_ a: Tensor, _ b: [Float]) -> Float { maxAbsDiff(a, Tensor(b, shape: a.shape)) }
 
-/// Central finite-difference check of every input's gradient.
-///
-/// The loss is L = Σ f(x)·R with a fixed random R, accumulated in Double; each checked element is perturbed by
-/// ±h. Up to `samples` elements per input are checked. Fails (with the op name, input, element and both
-/// values) when |analytic − numeric| > atol + rtol·|numeric|.
-func checkGradients(_ name: String, _ inputs: [Tensor], h: Float = 1e-2, atol: Float = 2e-3, rtol: Float = 2e-2,
-                    samples: Int = 24, wrt: Set<Int>? = nil,
-                    sourceLocation: SourceLocation = #_sourceLocation, _ f: ([Tensor]) -> Tensor) {
-    let leaves = inputs.map { $0.requiringGrad() }
-    let out = f(leaves)
-    let r = randn(out.shape, seed: 99)
-    let loss = (out * r).sum()
-    let grads = loss.backward()
-    func lossValue(_ xs: [Tensor]) -> Double {
-        withNoGrad {
-            let y = f(xs)
-            var acc = 0.0
-            for i in 0..<y.count { acc += Double(y.data[i]) * Double(r.data[i]) }
-            return acc
-        }
-    }
-    var rng = RNG(seed: 7)
-    for (idx, x) in inputs.enumerated() where wrt?.contains(idx) ?? true {
-        guard let g = grads[leaves[idx]] else {
-            Issue.record("\(name): no gradient for input \(idx)", sourceLocation: sourceLocation)
-            continue
-        }
-        #expect(g.shape == x.shape, "\(name): gradient shape \(g.shape) ≠ input \(x.shape)", sourceLocation: sourceLocation)
-        let picks = x.count <= samples ? Array(0..<x.count) : (0..<samples).map { _ in rng.int(below: x.count) }
-        for e in picks {
-            var plus = inputs.map { $0.copy() }, minus = inputs.map { $0.copy() }
-            plus[idx].data[e] += h
-            minus[idx].data[e] -= h
-            let numeric = Float((lossValue(plus) - lossValue(minus)) / Double(2 * h))
-            let analytic = g.data[e]
-            let ok = abs(analytic - numeric) <= atol + rtol * abs(numeric)
-            #expect(ok, "\(name): input \(idx) element \(e): analytic \(analytic) vs numeric \(numeric)",
-                    sourceLocation: sourceLocation)
-            _ = (plus, minus)
-        }
-    }
-}
