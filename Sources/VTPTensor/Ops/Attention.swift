@@ -49,7 +49,7 @@ extension Tensor {
     /// - Parameter rope: (sin, cos) [N − prefix, d], the prefix length, and whether to emulate bf16 (see `rope`).
     public func splitHeads(_ heads: Int, rope: (sin: Tensor, cos: Tensor, prefix: Int, bf16: Bool)? = nil) -> Tensor {
         precondition(rank == 3 && shape[2] % (3 * heads) == 0, "splitHeads: expected [B, N, 3·H·d], got \(shape) with \(heads) heads")
-        let (b, n) = (shape[0], shape[1])
+        let n = shape[1]
         let d = shape[2] / (3 * heads)
         if let rope { precondition(rope.sin.shape == [n - rope.prefix, d], "splitHeads: rope tables \(rope.sin.shape) ≠ [\(n - rope.prefix), \(d)]") }
         var out = HeadKernels.split(self, heads: heads, d: d, rope: rope, inverse: false)
@@ -84,9 +84,8 @@ enum HeadKernels {
         let (b, n) = inverse ? (x.shape[1], x.shape[3]) : (x.shape[0], x.shape[1])
         let out = inverse ? Tensor(uninitialized: [b, n, 3 * heads * d]) : Tensor(uninitialized: [3, b, heads, n, d])
         let (src, dst) = (x.data, out.data)
-        let half = d / 2, prefix = rope?.prefix ?? 0, bf16 = rope?.bf16 ?? false
+        let prefix = rope?.prefix ?? 0, bf16 = rope?.bf16 ?? false
         let (ps, pc) = (rope?.sin.data, rope?.cos.data)
-        @inline(__always) func r(_ v: Float) -> Float { bf16 ? BF16Kernels.round(v) : v }
         // One task per (b, token): reads/writes 3·H rows of d.
         Parallel.forEach(b * n, grain: 16) { bt in
             let bi = bt / n, t = bt % n
@@ -99,21 +98,9 @@ enum HeadKernels {
                         to.update(from: from, count: d)
                         continue
                     }
-                    if t < prefix {
-                        if inverse { to.update(from: from, count: d) } else { for j in 0..<d { to[j] = r(from[j]) } }
-                        continue
-                    }
-                    let sr = ps! + (t - prefix) * d, cr = pc! + (t - prefix) * d
-                    for j in 0..<half {
-                        let a = r(from[j]), c = r(from[j + half])
-                        if inverse {
-                            to[j] = a * cr[j] + c * sr[j + half]
-                            to[j + half] = c * cr[j + half] - a * sr[j]
-                        } else {
-                            to[j] = r(r(a * cr[j]) + r(-c * sr[j]))
-                            to[j + half] = r(r(c * cr[j + half]) + r(a * sr[j + half]))
-                        }
-                    }
+                    let table = t < prefix ? nil : (t - prefix) * d
+                    RopeKernels.rotateRow(from, to, d: d, sin: table.map { ps! + $0 }, cos: table.map { pc! + $0 },
+                                          bf16: bf16, inverse: inverse)
                 }
             }
         }
@@ -125,27 +112,38 @@ enum RopeKernels {
     /// Forward rotation, or (`inverse`) its transpose: dx = dy·cos + rotate_halfᵀ(dy·sin), rotate_halfᵀ([a|b]) = [b|−a].
     static func apply(_ x: Tensor, sin: Tensor, cos: Tensor, prefix: Int, bf16: Bool, inverse: Bool) -> Tensor {
         let (n, d) = (x.shape[2], x.shape[3])
-        let half = d / 2
         let out = Tensor(uninitialized: x.shape)
         let rows = x.count / d
         let (px, po, ps, pc) = (x.data, out.data, sin.data, cos.data)
-        @inline(__always) func r(_ v: Float) -> Float { bf16 ? BF16Kernels.round(v) : v }
         Parallel.forEach(rows, grain: 64) { row in
             let t = row % n
-            let xr = px + row * d, orow = po + row * d
-            if t < prefix { for j in 0..<d { orow[j] = r(xr[j]) }; return }
-            let sr = ps + (t - prefix) * d, cr = pc + (t - prefix) * d
-            for j in 0..<half {
-                let a = r(xr[j]), b = r(xr[j + half])
-                if inverse {
-                    orow[j] = a * cr[j] + b * sr[j + half]
-                    orow[j + half] = b * cr[j + half] - a * sr[j]
-                } else {
-                    orow[j] = r(r(a * cr[j]) + r(-b * sr[j]))
-                    orow[j + half] = r(r(b * cr[j + half]) + r(a * sr[j + half]))
-                }
-            }
+            let table = t < prefix ? nil : (t - prefix) * d
+            rotateRow(px + row * d, po + row * d, d: d, sin: table.map { ps + $0 }, cos: table.map { pc + $0 },
+                      bf16: bf16, inverse: inverse)
         }
         return out
+    }
+
+    /// One row of d values: out = x·cos + rotate_half(x)·sin (or, `inverse`, the transpose). Without tables (a
+    /// prefix token) the row is only copied (rounded to bf16 in `bf16` mode, as PyTorch casts every q/k row).
+    @inline(__always) static func rotateRow(_ x: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, d: Int,
+                                            sin sr: UnsafePointer<Float>?, cos cr: UnsafePointer<Float>?,
+                                            bf16: Bool, inverse: Bool) {
+        @inline(__always) func r(_ v: Float) -> Float { bf16 ? BF16Kernels.round(v) : v }
+        guard let sr, let cr else {
+            for j in 0..<d { o[j] = r(x[j]) }
+            return
+        }
+        let half = d / 2
+        for j in 0..<half {
+            let a = r(x[j]), b = r(x[j + half])
+            if inverse {
+                o[j] = a * cr[j] + b * sr[j + half]
+                o[j + half] = b * cr[j + half] - a * sr[j]
+            } else {
+                o[j] = r(r(a * cr[j]) + r(-b * sr[j]))
+                o[j + half] = r(r(b * cr[j + half]) + r(a * sr[j + half]))
+            }
+        }
     }
 }
