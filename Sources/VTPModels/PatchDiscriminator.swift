@@ -95,6 +95,14 @@ public final class PatchDiscriminator: Module {
         self.norms = norms
     }
 
+    /// The side of the logit map for square `inputSize` images: `layers` stride-2 and two stride-1 4×4
+    /// convolutions with padding 1 (0 or less when the input is too small).
+    public static func outputSize(inputSize: Int, layers: Int) -> Int {
+        var s = inputSize
+        for _ in 0..<Swift.max(layers, 1) { s = s < 2 ? 0 : (s + 2 - 4) / 2 + 1 }
+        return s - 2
+    }
+
     /// images [B, C, H, W] (H, W ≥ 16 for 3 layers) → patch logits [B, 1, H', W'].
     public func callAsFunction(_ x: Tensor) -> Tensor {
         var h = x

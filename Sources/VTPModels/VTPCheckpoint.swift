@@ -10,6 +10,13 @@ extension VTPModel {
     public static func load(directory: URL) throws -> VTPModel {
         let config = try VTPConfig.load(from: directory.appendingPathComponent("config.json"))
         let model = try VTPModel(config: config)
+        try model.loadWeights(directory: directory)
+        return model
+    }
+
+    /// Loads the weights of `directory` (`model.safetensors` or a sharded index) into this model, strictly; its
+    /// `config.json` is not read, so the model's own architecture must match the file.
+    public func loadWeights(directory: URL) throws {
         let single = directory.appendingPathComponent("model.safetensors")
         let index = directory.appendingPathComponent("model.safetensors.index.json")
         let source: TensorSource
@@ -21,10 +28,9 @@ extension VTPModel {
             throw VTPError.missingFile("\(single.path) (or model.safetensors.index.json)")
         }
         let optional: Set<String> = ["trunk.rope_embed.periods", "pixel_decoder.rope_embed.periods"]
-        try model.load(from: source, optionalBuffers: optional)
-        model.trunk.ropeEmbed.invalidate()
-        model.pixelDecoder?.ropeEmbed.invalidate()
-        return model
+        try load(from: source, optionalBuffers: optional)
+        trunk.ropeEmbed.invalidate()
+        pixelDecoder?.ropeEmbed.invalidate()
     }
 
     /// Writes `config.json` and `model.safetensors` (F32 parameters, BF16 RoPE periods, `format: pt`) so that

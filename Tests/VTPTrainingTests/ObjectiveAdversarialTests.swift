@@ -14,6 +14,19 @@ import VTPTensor
         #expect(abs(HingeGANLoss.generatorLoss(fake: fake).item - 0.75) < 1e-7)
     }
 
+    // softplus(−2) = ln(1 + e⁻²) = 0.126928011, softplus(−1) = 0.313261687, softplus(0) = ln 2,
+    // softplus(30) = 30 (the stable form must not overflow).
+    // real = (2, 0): mean softplus(−real) = (0.126928011 + 0.693147181)/2 = 0.410037596;
+    // fake = (−1, 30): mean softplus(fake) = (0.313261687 + 30)/2 = 15.156630844; L_D = ½ · sum = 7.78333422.
+    @Test func vanillaDiscriminatorLoss() {
+        let real = Tensor([2, 0], shape: [2, 1, 1, 1]), fake = Tensor([-1, 30], shape: [2, 1, 1, 1])
+        #expect(abs(VanillaGANLoss.discriminatorLoss(real: real, fake: fake).item - 7.78333422) < 1e-5)
+        let zero = Tensor([0], shape: [1, 1, 1, 1])
+        #expect(abs(VanillaGANLoss.discriminatorLoss(real: zero, fake: zero).item - 0.693147181) < 1e-6)
+        let extreme = VanillaGANLoss.softplus(Tensor([-100, 100], shape: [2])).scalars
+        #expect(extreme[0] >= 0 && extreme[0] < 1e-30 && extreme[1] == 100)
+    }
+
     // ‖∇rec‖ = ‖(3, 4)‖ = 5, ‖∇G‖ = ‖(0.6, 0.8)‖ = 1: λ = 5/(1 + 1e-4)·0.5 = 2.499750025.
     // ∇G = 0: 5/1e-4 = 5e4, clamped to 1e4, ·0.5 = 5000.
     @Test func adaptiveWeight() {

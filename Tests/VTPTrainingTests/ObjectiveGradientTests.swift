@@ -22,6 +22,14 @@ import VTPTestSupport
         }
     }
 
+    @Test func ganLosses() {
+        let real = randn([2, 1, 3, 3], seed: 21), fake = randn([2, 1, 3, 3], seed: 22)
+        checkGradients("VanillaGANLoss", [real, fake]) { x in VanillaGANLoss.discriminatorLoss(real: x[0], fake: x[1]) }
+        // Hinge: keep the logits away from the kinks at ±1 where the difference quotient is not the derivative.
+        let r = Tensor(real.scalars.map { $0 > 0 ? $0 + 1.5 : $0 - 0.5 }, shape: real.shape)
+        checkGradients("HingeGANLoss", [r, fake * 0.3]) { x in HingeGANLoss.discriminatorLoss(real: x[0], fake: x[1]) }
+    }
+
     @Test func dinoLoss() {
         let teacher = [randn([3, 5], seed: 5).softmax(), randn([3, 5], seed: 6).softmax()]
         let students = (0..<3).map { randn([3, 5], seed: 10 + UInt64($0)) }

@@ -18,11 +18,20 @@ import Yams
 ///
 /// `train_clip` / `train_reconstruction` of the model are set from the enabled objectives by
 /// `TrainConfig.vtpConfig`, not here.
+///
+/// `init_from: PATH` starts from trained weights instead of a random initialisation: a model folder
+/// (`config.json` + `model.safetensors`, e.g. an official checkpoint), one checkpoint of a run
+/// (`runs/x/checkpoints/step-00000600`), or a run folder (its newest complete checkpoint). The architecture is
+/// then the checkpoint's `config.json` (read when the config is read, and written into the resolved config as a
+/// `vtp_config:` block so that a resumed run does not need the file again); field overrides still apply, and
+/// `preset` is not allowed with it. The model keeps the checkpoint's towers.
 public struct ModelSection: Codable, Equatable, Sendable {
     /// Preset name (`tiny`, `small`, `base`, `large`); nil when `vtpConfig` gives the whole model.
     public private(set) var preset: String?
     /// The `vtp_config:` block as written (nil when a preset is used).
     public private(set) var vtpConfig: VTPConfig?
+    /// Weights to start from (a model, checkpoint or run folder); nil for a random initialisation.
+    public var initFrom: String?
     /// Field overrides (official field names), in the order of `VTPConfig`'s fields.
     var overrides: [ConfigEntry] = []
     /// The preset or block with the overrides applied.
@@ -57,13 +66,15 @@ public struct ModelSection: Codable, Equatable, Sendable {
     public init(from decoder: Decoder) throws {
         let raw = try decoder.container(keyedBy: AnyCodingKey.self)
         let keys = Self.vtpConfigKeys
-        let valid = ["preset", "vtp_config"] + keys
+        let valid = ["preset", "vtp_config", "init_from"] + keys
         for key in raw.allKeys where !valid.contains(key.stringValue) {
             throw TrainConfigError.unknownKey(path: dottedPath(decoder.codingPath + [key]),
                                               suggestion: nearestName(to: key.stringValue, in: valid), valid: valid, line: nil)
         }
-        let presetKey = AnyCodingKey("preset"), blockKey = AnyCodingKey("vtp_config")
+        let presetKey = AnyCodingKey("preset"), blockKey = AnyCodingKey("vtp_config"), initKey = AnyCodingKey("init_from")
         preset = try raw.decodeIfPresent(String.self, forKey: presetKey)
+        initFrom = try raw.decodeIfPresent(String.self, forKey: initKey)
+        if let i = initFrom, i.isEmpty { initFrom = nil }
         if raw.contains(blockKey), try !raw.decodeNil(forKey: blockKey) {
             let block = try raw.nestedContainer(keyedBy: AnyCodingKey.self, forKey: blockKey)
             for key in block.allKeys where !keys.contains(key.stringValue) {
@@ -74,6 +85,12 @@ public struct ModelSection: Codable, Equatable, Sendable {
         }
         if preset != nil && vtpConfig != nil {
             throw TrainConfigError.invalid(["model: give either 'preset' or a 'vtp_config' block, not both"])
+        }
+        if let initFrom {
+            if preset != nil {
+                throw TrainConfigError.invalid(["model: 'init_from' takes the architecture from the checkpoint's config.json; remove 'preset' (override single fields instead)"])
+            }
+            if vtpConfig == nil { vtpConfig = try InitialWeights.config(from: initFrom) }
         }
         if preset == nil && vtpConfig == nil { preset = "tiny" }
         if let p = preset, VTPConfig.preset(p) == nil {
@@ -91,6 +108,7 @@ public struct ModelSection: Codable, Equatable, Sendable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: AnyCodingKey.self)
         if let preset { try c.encode(preset, forKey: AnyCodingKey("preset")) }
+        if let initFrom { try c.encode(initFrom, forKey: AnyCodingKey("init_from")) }
         if let vtpConfig { try c.encode(vtpConfig, forKey: AnyCodingKey("vtp_config")) }
         for e in overrides { try c.encode(e.value, forKey: AnyCodingKey(e.key)) }
     }

@@ -12,6 +12,17 @@ extension TrainConfig {
         need(o.clip.enabled || o.dino.enabled || o.reconstruction.enabled,
              "at least one of objectives.clip, objectives.dino, objectives.reconstruction must be enabled")
         need(!o.gan.enabled || o.reconstruction.enabled, "objectives.gan needs objectives.reconstruction (it judges reconstructions)")
+        if o.gan.enabled {
+            need(!o.clip.enabled && !o.dino.enabled,
+                 "objectives.gan is the decoder fine-tuning stage (encoder frozen): turn objectives.clip and objectives.dino off (run them in the first stage)")
+            need(model.initFrom != nil,
+                 "objectives.gan fine-tunes the decoder of a trained encoder: set model.init_from to the first stage's run folder or checkpoint")
+        }
+        if model.initFrom != nil {
+            need(!o.clip.enabled || m.trainClip, "objectives.clip needs the CLIP towers, but the model.init_from checkpoint has none (train_clip: false)")
+            need(!(o.reconstruction.enabled || o.gan.enabled) || m.trainReconstruction,
+                 "objectives.reconstruction needs a pixel decoder, but the model.init_from checkpoint has none (train_reconstruction: false)")
+        }
         if o.reconstruction.enabled || o.gan.enabled {
             need(m.upscaleFactor == patch,
                  "objectives.reconstruction needs model decoder_upscale_factor (\(m.upscaleFactor)) == vision_patch_size (\(patch)) so that reconstructions have the input size; set model.decoder_upscale_factor=\(patch)")
@@ -48,6 +59,8 @@ extension TrainConfig {
             need(o.gan.discLayers >= 1 && o.gan.discChannels >= 1, "objectives.gan disc_layers and disc_channels must be positive")
             need(o.gan.lr >= 0, "objectives.gan.lr must be >= 0")
             needBetas(o.gan.betas, "objectives.gan.betas", &p)
+            let out = PatchDiscriminator.outputSize(inputSize: data.imageSize, layers: o.gan.discLayers)
+            need(out >= 1, "objectives.gan.disc_layers (\(o.gan.discLayers)) is too deep for \(data.imageSize)-pixel images (the discriminator's output would be empty); use fewer layers")
         }
 
         // Model

@@ -39,12 +39,16 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// All defaults (the `tiny` preset), with inherited values resolved.
     public init() { resolveInherited() }
 
+    /// All defaults with the "0 = inherit" settings still 0 (the fallback of absent sections when reading, so
+    /// that they inherit from the model that was read, not from the default one).
+    private init(unresolved: Void) {}
+
     enum CodingKeys: String, CodingKey, CaseIterable {
         case model, data, objectives, optimizer, teacher, schedule, precision, seed, outputDir = "output_dir", checkpoint
     }
 
     public init(from decoder: Decoder) throws {
-        let r = try SectionReader(decoder, CodingKeys.self), d = Self()
+        let r = try SectionReader(decoder, CodingKeys.self), d = Self(unresolved: ())
         model = try r(.model, d.model); data = try r(.data, d.data); objectives = try r(.objectives, d.objectives)
         optimizer = try r(.optimizer, d.optimizer); teacher = try r(.teacher, d.teacher)
         schedule = try r(.schedule, d.schedule); precision = try r(.precision, d.precision); seed = try r(.seed, d.seed)
@@ -62,12 +66,15 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// The model to build: `model.resolved` with `train_clip` set when the CLIP objective is on and
     /// `train_reconstruction` when reconstruction or GAN is on (so the model has exactly the towers the
-    /// objectives use). With `clip.loss: siglip` and no logit scale/bias given, SigLIP's initial values
+    /// objectives use). With `model.init_from` the model keeps the checkpoint's towers instead (the ones no
+    /// objective uses are frozen). With `clip.loss: siglip` and no logit scale/bias given, SigLIP's initial values
     /// (scale log 10, bias −10) are used.
     public var vtpConfig: VTPConfig {
         var c = model.resolved
-        c.trainClip = objectives.clip.enabled
-        c.trainReconstruction = objectives.reconstruction.enabled || objectives.gan.enabled
+        if model.initFrom == nil {
+            c.trainClip = objectives.clip.enabled
+            c.trainReconstruction = objectives.reconstruction.enabled || objectives.gan.enabled
+        }
         if objectives.clip.enabled && objectives.clip.loss == .siglip {
             if c.initLogitScale == nil { c.initLogitScale = Foundation.log(10.0) }
             if c.initLogitBias == nil { c.initLogitBias = -10 }

@@ -18,6 +18,22 @@ public enum HingeGANLoss {
     public static func generatorLoss(fake: Tensor) -> Tensor { -fake.mean() }
 }
 
+/// The "vanilla" (non-saturating, softplus) GAN losses of taming-transformers' `vanilla_d_loss`.
+///
+/// ```
+/// L_D = ½ [ mean softplus(−D(x)) + mean softplus(D(x̂)) ]    discriminator (x̂ detached)
+/// L_G = −mean D(x̂)                                          generator (as taming, for either L_D)
+/// ```
+public enum VanillaGANLoss {
+    /// L_D (scalar) from the logits of real and of (detached) decoded images.
+    public static func discriminatorLoss(real: Tensor, fake: Tensor) -> Tensor {
+        (softplus(-real).mean() + softplus(fake).mean()) * 0.5
+    }
+
+    /// softplus(x) = log(1 + eˣ) = relu(x) + log(1 + e^−|x|), stable for large |x|; derivative sigmoid(x).
+    static func softplus(_ x: Tensor) -> Tensor { x.relu() + ((-x.abs()).exp() + 1).log() }
+}
+
 /// How much of the GAN loss the decoder gets: VQGAN's adaptive weight, switched on at `startStep`.
 ///
 /// ```

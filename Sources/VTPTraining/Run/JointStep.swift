@@ -31,20 +31,7 @@ public final class JointStep {
         self.models = models
         let o = config.objectives
         tokenizer = o.clip.enabled ? try CLIPTokenizer() : nil
-        if o.reconstruction.enabled {
-            var lpips: LPIPS? = nil
-            if o.reconstruction.lpipsWeight > 0 {
-                guard !o.reconstruction.lpipsWeightsPath.isEmpty else {
-                    throw TrainConfigError.invalid(["objectives.reconstruction.lpips_weight > 0 needs lpips_weights_path (see scripts/convert_lpips_weights.py)"])
-                }
-                lpips = try LPIPS.load(url: URL(fileURLWithPath: o.reconstruction.lpipsWeightsPath))
-                lpips?.setTrainable(false)
-            }
-            reconstruction = ReconstructionLoss(pixelLoss: o.reconstruction.loss == .mse ? .mse : .l1,
-                                                perceptualWeight: Float(o.reconstruction.lpipsWeight), lpips: lpips)
-        } else {
-            reconstruction = nil
-        }
+        reconstruction = o.reconstruction.enabled ? try ReconstructionLoss(objective: o.reconstruction) : nil
         dinoCenter = TeacherCentering(prototypes: o.dino.outDim, momentum: Float(o.dino.centerMomentum))
         ibotCenter = TeacherCentering(prototypes: o.dino.outDim, momentum: Float(o.dino.centerMomentum))
     }
@@ -155,5 +142,20 @@ public final class JointStep {
             if o.centering == .ema { ibotCenter = ibotCenter.updated(with: tMaskedLogits) }
         }
         if o.centering == .ema { dinoCenter = dinoCenter.updated(with: tLogits) }
+    }
+}
+
+extension ReconstructionLoss {
+    /// The loss `objectives.reconstruction` describes; the LPIPS network is loaded (frozen) when its weight is > 0.
+    init(objective o: ReconstructionObjective) throws {
+        var lpips: LPIPS? = nil
+        if o.lpipsWeight > 0 {
+            guard !o.lpipsWeightsPath.isEmpty else {
+                throw TrainConfigError.invalid(["objectives.reconstruction.lpips_weight > 0 needs lpips_weights_path (see scripts/convert_lpips_weights.py)"])
+            }
+            lpips = try LPIPS.load(url: URL(fileURLWithPath: o.lpipsWeightsPath))
+            lpips?.setTrainable(false)
+        }
+        self.init(pixelLoss: o.loss == .mse ? .mse : .l1, perceptualWeight: Float(o.lpipsWeight), lpips: lpips)
     }
 }

@@ -11,9 +11,17 @@ public final class TrainModels {
     public let teacher: VisionTransformer?
     public let teacherHead: DINOHead?
 
+    /// The student is `model` (a resumed run's), else the `model.init_from` weights, else a fresh initialisation.
+    /// Towers no enabled objective uses are frozen; with the GAN stage on, everything but the pixel decoder is.
     public init(config: TrainConfig, model: VTPModel? = nil) throws {
         let vtp = config.vtpConfig
-        student = try model ?? VTPModel(config: vtp, seed: config.rngSeed)
+        if let model {
+            student = model
+        } else {
+            student = try VTPModel(config: vtp, seed: config.rngSeed)
+            if let path = config.model.initFrom { try InitialWeights.load(into: student, from: path) }
+        }
+        Self.freezeUnused(student, objectives: config.objectives)
         let dino = config.objectives.dino
         if dino.enabled {
             var rng = RNG(seed: config.rngSeed &+ 0xD1)
@@ -31,6 +39,22 @@ public final class TrainModels {
         } else {
             (studentHead, teacher, teacherHead) = (nil, nil, nil)
         }
+    }
+
+    /// Sets `requiresGrad` off for the parameters no enabled objective trains.
+    static func freezeUnused(_ m: VTPModel, objectives o: Objectives) {
+        if o.gan.enabled {
+            m.setTrainable(false)
+            m.pixelDecoder?.setTrainable(true)
+            return
+        }
+        if !o.clip.enabled {
+            m.text?.setTrainable(false)
+            m.visualProj?.setTrainable(false)
+            m.logitScale?.requiresGrad = false
+            m.logitBias?.requiresGrad = false
+        }
+        if !o.reconstruction.enabled { m.pixelDecoder?.setTrainable(false) }
     }
 
     /// The parameters the optimizer updates.

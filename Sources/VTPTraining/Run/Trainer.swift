@@ -17,7 +17,10 @@ public final class Trainer {
     public let config: TrainConfig
     public let models: TrainModels
     public let data: TrainingData
-    let step: JointStep
+    /// The joint step (stage 1); nil in the decoder fine-tuning stage.
+    let step: JointStep?
+    /// The decoder fine-tuning step with its discriminator (stage 2, `objectives.gan`); nil otherwise.
+    public let gan: DecoderGANStep?
     let optimizer: AdamW
     let optimizerNames: [String]
     let schedules: TrainingSchedules
@@ -38,15 +41,16 @@ public final class Trainer {
 
     public init(config: TrainConfig) throws {
         try config.validate()
-        if config.objectives.gan.enabled {
-            throw TrainConfigError.invalid(["objectives.gan: the GAN decoder fine-tuning stage exists as library pieces (PatchDiscriminator, HingeGANLoss, AdversarialWeighting) but `vtp train` does not run it yet; set objectives.gan.enabled=false"])
-        }
         self.config = config
         data = try TrainingData(config: config)
         checkpoints = CheckpointManager(directory: config.outputURL, keepLast: config.checkpoint.keepLast)
         let latest = config.checkpoint.resume ? try checkpoints.loadLatest() : nil
         models = try TrainModels(config: config, model: try latest?.loadModel())
-        step = try JointStep(config: config, models: models)
+        if config.objectives.gan.enabled {
+            (step, gan) = (nil, try DecoderGANStep(config: config, model: models.student))
+        } else {
+            (step, gan) = (try JointStep(config: config, models: models), nil)
+        }
         let named = models.trainable
         optimizerNames = named.map(\.0)
         let o = config.optimizer
@@ -86,8 +90,12 @@ public final class Trainer {
         let s = checkpoint.state
         try models.restore(from: s)
         try s.restore(optimizer: optimizer, prefix: "optimizer", names: optimizerNames)
-        if let c = s.tensors["dino_center"] { step.dinoCenter.center = c }
-        if let c = s.tensors["ibot_center"] { step.ibotCenter.center = c }
+        if let c = s.tensors["dino_center"] { step?.dinoCenter.center = c }
+        if let c = s.tensors["ibot_center"] { step?.ibotCenter.center = c }
+        if let gan {
+            try s.restore(module: gan.discriminator, prefix: "discriminator")
+            try s.restore(optimizer: gan.discriminatorOptimizer, prefix: "discriminator_optimizer", names: gan.discriminatorNames)
+        }
         rng = try s.rng("rng")
         try loader.restore(DataCursor(epoch: try s.int("data_epoch"), position: try s.int("data_position")))
         completedSteps = checkpoint.step
@@ -99,9 +107,13 @@ public final class Trainer {
         var s = TrainingState(step: completedSteps)
         models.save(into: &s)
         s.add(optimizer: optimizer, prefix: "optimizer", names: optimizerNames)
-        if config.objectives.dino.enabled {
+        if let step, config.objectives.dino.enabled {
             s.tensors["dino_center"] = step.dinoCenter.center
             s.tensors["ibot_center"] = step.ibotCenter.center
+        }
+        if let gan {
+            s.add(module: gan.discriminator, prefix: "discriminator")
+            s.add(optimizer: gan.discriminatorOptimizer, prefix: "discriminator_optimizer", names: gan.discriminatorNames)
         }
         s.set("rng", rng: rng)
         s.set("data_epoch", double: Double(loader.cursor.epoch))
@@ -138,6 +150,9 @@ public final class Trainer {
             models.student.zeroGrad()
             models.studentHead?.zeroGrad()
             let losses = try MatmulMode.with(precision) { () -> StepLosses in
+                // Stage 2 back-propagates (and updates the discriminator) itself.
+                if let gan { return try gan(batch, step: i) }
+                guard let step else { preconditionFailure("Trainer: no step to run") }
                 let l = try step(batch, teacherTemperature: Float(sched.teacherTemp), rng: &rng)
                 try NaNGuard.check(step: i + 1, terms: l.terms.map { ($0.0, Double($0.1)) }, gradNorm: nil)
                 l.total.backward()
