@@ -1,16 +1,22 @@
 import ArgumentParser
 import Foundation
+import VTPTensor
 import VTPTraining
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Pre-train a VTP tokenizer (CLIP + DINO/iBOT/KoLeo + reconstruction, any subset).",
+        abstract: "Pre-train a VTP tokenizer (CLIP + DINO/iBOT/KoLeo + reconstruction, any subset), or GAN-fine-tune its decoder.",
         discussion: """
         The run is described by a YAML file (see configs/); `key.sub=value` arguments override fields:
 
           vtp train --config configs/scenes-tiny.yaml
           vtp train --config configs/fmnist-tiny.yaml schedule.steps=500 optimizer.lr=1e-3
           vtp train --resume runs/fmnist-tiny            # continue from the newest checkpoint
+          vtp train --config configs/fmnist-tiny-gan.yaml   # stage 2: GAN fine-tuning of the decoder
+
+        model.init_from=DIR starts from trained weights (a model folder, a checkpoint, or a run folder's newest
+        checkpoint); objectives.gan.enabled=true with it fine-tunes only the pixel decoder against a PatchGAN
+        discriminator. VTP_PROFILE=1 prints the time per op at the end.
 
         Writes <output_dir>/metrics.jsonl (every step), loss.png, reconstructions-step*.png, eval.json, and
         checkpoints/step-*/ holding the model in the official format (config.json + model.safetensors, usable
@@ -44,7 +50,9 @@ struct Train: ParsableCommand {
             cfg = try TrainConfig.load(from: URL(fileURLWithPath: config!), overrides: overrides)
         }
         let trainer = try Trainer(config: cfg)
+        Profiler.isEnabled = ProcessInfo.processInfo.environment["VTP_PROFILE"] != nil
         let results = try trainer.run()
+        if Profiler.isEnabled { FileHandle.standardError.write(Data(("time per op (VTP_PROFILE):\n" + Profiler.report() + "\n").utf8)) }
         if let r = results.last {
             var parts = ["final (step \(r.step), \(r.images) held-out images):"]
             if let a = r.zeroShotAccuracy { parts.append(String(format: "zero-shot accuracy %.1f%%", 100 * a)) }

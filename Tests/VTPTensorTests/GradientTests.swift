@@ -147,6 +147,23 @@ import Testing
         #expect(p.grad == nil)
     }
 
+    /// The product rules skip the gradients of inputs that do not want one; the others must not change.
+    @Test func constantInputsGetNoGradientAndChangeNothingElse() {
+        let x = randn([2, 3, 6, 6], seed: 41), w = randn([4, 3, 3, 3], seed: 42), b = randn([4], seed: 43)
+        let a = randn([5, 6], seed: 44), m = randn([6, 4], seed: 45), lw = randn([3, 6], seed: 46)
+        func grads(_ constant: Set<Int>) -> [Tensor?] {
+            let leaves = [x, w, b, a, m, lw].enumerated().map { constant.contains($0.offset) ? $0.element : $0.element.requiringGrad() }
+            let loss = leaves[0].conv2d(leaves[1], leaves[2], stride: 2, padding: 1).pow(2).sum()
+                + leaves[3].matmul(leaves[4]).pow(2).sum() + leaves[3].linear(leaves[5]).pow(2).sum()
+            let g = loss.backward()
+            return leaves.map { g[$0] }
+        }
+        let all = grads([]), some = grads([0, 3]), others = grads([1, 4, 5])
+        #expect(some[0] == nil && some[3] == nil && others[1] == nil && others[4] == nil && others[5] == nil)
+        for i in [1, 2, 4, 5] { #expect(some[i]!.scalars == all[i]!.scalars, "input \(i)") }
+        for i in [0, 2, 3] { #expect(others[i]!.scalars == all[i]!.scalars, "input \(i)") }
+    }
+
     @Test func noGradScopeRecordsNothing() {
         let x = randn([3], seed: 40).requiringGrad()
         let y = withNoGrad { x * 2 }

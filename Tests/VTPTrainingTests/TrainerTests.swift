@@ -55,6 +55,17 @@ import VTPTensor
         }
     }
 
+    // eval_every 0 means never, except the final evaluation; a positive interval evaluates on its multiples.
+    @Test func evaluationInterval() throws {
+        for (every, expected) in [(0, [3]), (1, [1, 2, 3]), (2, [2, 3])] {
+            let config = try Self.tinyConfig(output: Self.tempDir(), steps: 3).applying(overrides: ["schedule.eval_every=\(every)"])
+            let t = try Trainer(config: config)
+            t.verbose = false
+            try t.run()
+            #expect(t.evaluations.map(\.step) == expected, "eval_every \(every)")
+        }
+    }
+
     @Test func killedAndResumedRunReproducesTheLosses() throws {
         let steps = 8
         let whole = try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: steps))

@@ -1,7 +1,10 @@
 /// The one table of derivative rules: for each op, the gradients of its inputs given the output gradient `g`
 /// (vector-Jacobian products). Rules run with recording off and return `nil` for inputs without a gradient.
+/// `needs[i]` says whether input i wants a gradient (false for constants and frozen weights): the matrix-product
+/// rules skip the products nobody reads; the others compute every input's gradient, which is then dropped.
 enum GradientRules {
-    static func vjp(_ op: Op, _ g: Tensor) -> [Tensor?] {
+    static func vjp(_ op: Op, _ g: Tensor, needs: [Bool] = []) -> [Tensor?] {
+        func need(_ i: Int) -> Bool { i >= needs.count || needs[i] }
         switch op {
         case .leaf:
             return []
@@ -78,21 +81,22 @@ enum GradientRules {
             return [dx]
         // C = op(A)op(B): see Tensor.matmul for the four transpose cases
         case .matmul(let a, let b, let ta, let tb):
-            let da = ta ? b.matmul(g, transposeA: tb, transposeB: true) : g.matmul(b, transposeB: !tb)
+            let da = !need(0) ? nil : ta ? b.matmul(g, transposeA: tb, transposeB: true) : g.matmul(b, transposeB: !tb)
+            guard need(1) else { return [da, nil] }
             let dbFull = tb ? g.matmul(a, transposeA: true, transposeB: ta) : a.matmul(g, transposeA: !ta)
             return [da, b.rank == 2 && dbFull.rank > 2 ? dbFull.sum(axes: Array(0..<(dbFull.rank - 2))) : dbFull]
         // y = x Wᵀ + b: dx = g W, dW = gᵀ x, db = Σ_rows g
         case .linear(let x, let w, let hasBias):
             let g2 = g.reshaped([-1, w.shape[0]]), x2 = x.reshaped([-1, w.shape[1]])
-            let dx = g2.matmul(w).reshaped(x.shape)
-            let dw = g2.matmul(x2, transposeA: true)
+            let dx = need(0) ? g2.matmul(w).reshaped(x.shape) : nil
+            let dw = need(1) ? g2.matmul(x2, transposeA: true) : nil
             return hasBias ? [dx, dw, g2.sum(axis: 0)] : [dx, dw]
         case .conv2d(let cols, let w, let geo, let hasBias):
             // g [B, O, oH, oW] → rows [B·oH·oW, O]
             let rows = g.reshaped([geo.batch, geo.outC, geo.outH * geo.outW]).permuted([0, 2, 1]).reshaped([-1, geo.outC])
             let w2 = w.reshaped([geo.outC, geo.patch])
-            let dx = ConvKernels.col2im(rows.matmul(w2), geo)
-            let dw = rows.matmul(cols, transposeA: true).reshaped(w.shape)
+            let dx = need(0) ? ConvKernels.col2im(rows.matmul(w2), geo) : nil
+            let dw = need(1) ? rows.matmul(cols, transposeA: true).reshaped(w.shape) : nil
             return hasBias ? [dx, dw, rows.sum(axis: 0)] : [dx, dw]
         // softmax: dx = y(g − Σ g·y) ; log-softmax: dx = g − eʸ Σ g
         case .softmax(let y):

@@ -130,6 +130,11 @@ extension Tensor {
         let start = seed ?? Tensor.ones(shape)
         precondition(start.shape == shape, "backward: seed shape \(start.shape) differs from output \(shape)")
         grads[ObjectIdentifier(root)] = start.detached()
+        Profiler.inBackward = true
+        defer {
+            Profiler.inBackward = false
+            Profiler.last = Profiler.now()  // the next forward op is timed from here, not from before the backward
+        }
         withNoGrad {
             for n in order {
                 let id = ObjectIdentifier(n)
@@ -140,7 +145,7 @@ extension Tensor {
                 }
                 grads[id] = nil  // intermediate gradients are not kept
                 let t0 = Profiler.isEnabled ? Profiler.now() : 0
-                let inGrads = GradientRules.vjp(n.op, g)
+                let inGrads = GradientRules.vjp(n.op, g, needs: n.inputs.map { $0 != nil })
                 if Profiler.isEnabled { Profiler.add("backward " + n.op.name, Profiler.now() - t0) }
                 precondition(inGrads.count == n.inputs.count, "gradient rule for \(n.op.name) returned \(inGrads.count) gradients for \(n.inputs.count) inputs")
                 for (input, gi) in zip(n.inputs, inGrads) {

@@ -24,7 +24,11 @@ public enum Profiler {
     /// Marks the start of a timed region (e.g. a training step).
     public static func mark() { last = now() }
 
+    /// Set while gradient rules run, so that the ops they call are not also counted as forward ops.
+    nonisolated(unsafe) static var inBackward = false
+
     static func forward(_ name: String) {
+        if inBackward { return }
         let t = now()
         if last != 0 { add("forward " + name, t - last) }
         last = t

@@ -147,6 +147,7 @@ public final class Trainer {
             optimizer.groups[0].weightDecay = Float(sched.weightDecay)
             let t0 = Date()
             let batch = try loader.next().samples.map(\.value)
+            if Profiler.isEnabled { Profiler.mark() }
             models.student.zeroGrad()
             models.studentHead?.zeroGrad()
             let losses = try MatmulMode.with(precision) { () -> StepLosses in
@@ -184,7 +185,7 @@ public final class Trainer {
             if completedSteps % max(config.checkpoint.every, 1) == 0 || last {
                 _ = try checkpoints.save(step: completedSteps, model: models.student, state: checkpointState(), config: config)
             }
-            if completedSteps % max(config.schedule.evalEvery, 1) == 0 || last {
+            if (config.schedule.evalEvery > 0 && completedSteps % config.schedule.evalEvery == 0) || last {
                 try evaluate(evalSet, out: out, metricsURL: metricsURL, progress: progress)
             }
         }
