@@ -3,8 +3,10 @@
 #   1. checks our VTP model against outputs of the official PyTorch implementation (bundled fixture);
 #   2. pre-trains a small VTP tokenizer on Fashion-MNIST (CLIP + DINO/iBOT/KoLeo + reconstruction) for a few
 #      minutes and reports zero-shot accuracy and reconstruction PSNR on held-out test images;
-#   3. uses the trained checkpoint from the command line: reconstruction and zero-shot classification.
-# DEMO_STEPS (default 300) sets the training length; configs/fmnist-tiny.yaml's full 600 steps take ~12 minutes.
+#   3. fine-tunes its pixel decoder against a PatchGAN discriminator, encoder frozen (the second stage);
+#   4. uses the trained checkpoint from the command line: reconstruction and zero-shot classification.
+# DEMO_STEPS (default 300) sets the pre-training length (configs/fmnist-tiny.yaml's full 600 steps take ~12
+# minutes), DEMO_GAN_STEPS (default 60) the second stage's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product vtp
@@ -12,6 +14,7 @@ vtp=.build/release/vtp
 fixture=Tests/VTPModelsTests/Fixtures/vtp-tiny
 out=${OUT:-out/demo}
 steps=${DEMO_STEPS:-300}
+gan_steps=${DEMO_GAN_STEPS:-60}
 mkdir -p "$out"
 
 echo "== 1. Parity with the official VTP code (checkpoint + inputs + reference outputs in $fixture)"
@@ -24,12 +27,20 @@ echo; echo "== 2. Pre-training a small VTP on Fashion-MNIST ($steps steps)"
 rm -rf "$out/fmnist"
 $vtp train --config configs/fmnist-tiny.yaml schedule.steps=$steps schedule.eval_every=$steps \
   checkpoint.every=$steps optimizer.warmup_steps=$((steps / 10)) output_dir="$out/fmnist"
-model="$out/fmnist/checkpoints/$(cat "$out/fmnist/checkpoints/latest")"
 
-echo; echo "== 3. The trained tokenizer from the command line ($model)"
+echo; echo "== 3. Second stage: GAN fine-tuning of the decoder, encoder frozen ($gan_steps steps)"
+rm -rf "$out/fmnist-gan"
+$vtp train --config configs/fmnist-tiny-gan.yaml model.init_from="$out/fmnist" schedule.steps=$gan_steps \
+  schedule.eval_every=$gan_steps checkpoint.every=$gan_steps optimizer.warmup_steps=$((gan_steps / 10)) \
+  objectives.gan.start_step=$((gan_steps / 3)) output_dir="$out/fmnist-gan"
+model="$out/fmnist-gan/checkpoints/$(cat "$out/fmnist-gan/checkpoints/latest")"
+
+echo; echo "== 4. The trained tokenizer from the command line ($model)"
 $vtp info --model "$model"
 $vtp reconstruct --model "$model" --size 28 --side-by-side examples/*.jpg --output "$out/reconstructions"
 $vtp zero-shot --model "$model" --size 28 --templates "a photo of a {}." --top-k 3 \
   --classes "t-shirt,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,ankle boot" examples/*.jpg
 echo; echo "report: $out/fmnist/eval.json, $out/fmnist/loss.png, $out/fmnist/reconstructions-step$steps.png"
-cat "$out/fmnist/eval.json"
+echo "        $out/fmnist-gan/eval.json, $out/fmnist-gan/loss.png, $out/fmnist-gan/reconstructions-step$gan_steps.png"
+echo "pre-training:"; cat "$out/fmnist/eval.json"; echo
+echo "after the GAN stage:"; cat "$out/fmnist-gan/eval.json"; echo
