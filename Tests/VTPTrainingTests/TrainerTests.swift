@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VTPData
 import VTPModels
 import VTPTensor
 @testable import VTPTraining
@@ -53,6 +54,49 @@ import VTPTensor
             let last = trainer.history.suffix(5).map { Double($0[i].1) }.reduce(0, +) / 5
             #expect(last < first, "\(name): mean of the first 5 steps \(first), of the last 5 steps \(last)")
         }
+    }
+
+    /// With its own batch size, CLIP reads its own stream: the step's CLIP term is the CLIP loss of that batch and
+    /// the reconstruction term the L1 loss of the main batch (known answers from the model's inference API).
+    @Test func clipBatchSizeGivesCLIPItsOwnBatch() throws {
+        let config = try Self.tinyConfig(output: Self.tempDir(), steps: 2)
+            .applying(overrides: ["objectives.clip.batch_size=24", "objectives.dino.enabled=false"])
+        let t = try Trainer(config: config)
+        let loader = try #require(t.clipLoader)
+        #expect(loader.batchSize == 24 && t.loader.batchSize == 16)
+        let batch = try t.loader.next().samples.map(\.value), clipBatch = try loader.next().samples.map(\.value)
+        var rng = RNG(seed: 1)
+        let got = try t.step!(batch, clipBatch: clipBatch, teacherTemperature: 0.04, rng: &rng)
+        let m = t.models.student, s = config.data.imageSize
+        let clipImages = Tensor(clipBatch.flatMap(\.plain), shape: [24, 3, s, s])
+        let ids = try CLIPTokenizer().tokenize(clipBatch.map(\.caption), contextLength: m.config.textContextLength).flatMap { $0.map(Int.init) }
+        let clip = CLIPLoss.loss(imageFeatures: try m.clipImageFeatures(clipImages),
+                                 textFeatures: try m.clipTextFeatures(tokens: ids, rows: 24), logitScale: m.logitScale!.value)
+        let images = Tensor(batch.flatMap(\.plain), shape: [16, 3, s, s])
+        let rec = try m.reconstruct(images).l1Loss(images)
+        let terms = Dictionary(uniqueKeysWithValues: got.terms)
+        #expect(abs(terms["clip"]! - clip.item) < 1e-4, "clip \(terms["clip"]!) vs \(clip.item)")
+        #expect(abs(terms["rec"]! - rec.item) < 1e-5, "rec \(terms["rec"]!) vs \(rec.item)")
+        // With the same batch size there is one stream and one shared forward.
+        #expect(try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: 2)).clipLoader == nil)
+    }
+
+    @Test func killedAndResumedRunWithTwoStreams() throws {
+        let overrides = ["objectives.clip.batch_size=24"]
+        let whole = try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: 6).applying(overrides: overrides))
+        whole.verbose = false
+        try whole.run()
+        let out = Self.tempDir()
+        let first = try Trainer(config: try Self.tinyConfig(output: out, steps: 6).applying(overrides: overrides))
+        first.verbose = false
+        first.stopAfter = 4
+        try first.run()
+        let resumed = try Trainer(config: try Self.tinyConfig(output: out, steps: 6).applying(overrides: overrides))
+        resumed.verbose = false
+        #expect(resumed.completedSteps == 3)
+        try resumed.run()
+        let combined = Array(first.history.prefix(3)) + resumed.history
+        #expect(combined.map { $0.map(\.1) } == whole.history.map { $0.map(\.1) })
     }
 
     // eval_every 0 means never, except the final evaluation; a positive interval evaluates on its multiples.

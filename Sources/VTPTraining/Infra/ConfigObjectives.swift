@@ -61,8 +61,9 @@ public struct ClipObjective: Codable, Equatable, Sendable {
     public var enabled = true
     /// Weight of this loss in the total. Default 1.0.
     public var weight = 1.0
-    /// Image-text pairs per step (VTP uses a larger CLIP batch than for the other losses). Default 0: the
-    /// schedule's `batch_size`.
+    /// Image-text pairs per step (VTP uses a larger CLIP batch than for the other losses). When it differs from
+    /// `schedule.batch_size`, CLIP reads its own stream of the training data (plain views, its own cursor) while
+    /// self-supervision and reconstruction keep `schedule.batch_size`. Default 0: the schedule's `batch_size`.
     public var batchSize = 0
     /// `clip` (softmax) or `siglip` (sigmoid). Default clip.
     public var loss: ClipLossKind = .clip

@@ -37,9 +37,13 @@ public final class JointStep {
     }
 
     /// The loss of one batch; records the graph for `backward()`.
-    public func callAsFunction(_ batch: [TrainSample], teacherTemperature: Float, rng: inout RNG) throws -> StepLosses {
+    ///
+    /// `batch` feeds self-supervision and reconstruction (and CLIP when `clipBatch` is nil); `clipBatch` is CLIP's
+    /// own image-text batch when `objectives.clip.batch_size` differs from `schedule.batch_size`. CLIP and
+    /// reconstruction share one student forward when they see the same images with the same sample-drop rate.
+    public func callAsFunction(_ batch: [TrainSample], clipBatch: [TrainSample]? = nil, teacherTemperature: Float,
+                               rng: inout RNG) throws -> StepLosses {
         let o = config.objectives
-        let m = models.student
         var terms: [(String, Float)] = []
         var total: Tensor? = nil
         func add(_ name: String, _ loss: Tensor, weight: Double) {
@@ -47,36 +51,21 @@ public final class JointStep {
             let w = loss * Float(weight)
             total = total.map { $0 + w } ?? w
         }
-        let b = batch.count
-        let s = config.data.imageSize
-        if o.clip.enabled || o.reconstruction.enabled {
-            let images = Tensor(batch.flatMap(\.plain), shape: [b, 3, s, s])
-            let trunk = m.trunk
-            let (tokens, h, w) = trunk.prepareTokens(images)
-            let drop = Float(o.clip.enabled ? o.clip.dropPath : o.reconstruction.dropPath)
-            let x = trunk.runBlocks(tokens, h: h, w: w, precision: m.ropePrecision, dropRatio: drop, rng: &rng)
-            let (cls, patches) = trunk.finalNorm(x)
-            if o.clip.enabled, let tokenizer, let proj = m.visualProj, let scale = m.logitScale {
-                let pooled = m.config.visionClipFeat == "pooled" ? patches.mean(axis: 1) : cls
-                let viaBottleneck = !m.config.visionBottleneckAeOnly
-                let feats = proj(viaBottleneck ? (trunk.featureBottleneck.map { $0(pooled) } ?? pooled) : pooled).l2Normalized()
-                let ids = tokenizer.tokenize(batch.map(\.caption), contextLength: m.config.textContextLength).flatMap { $0.map(Int.init) }
-                let text = try m.clipTextFeatures(tokens: ids, rows: b)
-                let loss = o.clip.loss == .siglip
-                    ? SigLIPLoss.loss(imageFeatures: feats, textFeatures: text, logitScale: scale.value,
-                                      logitBias: m.logitBias?.value ?? Tensor(scalar: 0))
-                    : CLIPLoss.loss(imageFeatures: feats, textFeatures: text, logitScale: scale.value)
-                add("clip", loss, weight: o.clip.weight)
-            }
-            if o.reconstruction.enabled, let reconstruction, let decoder = m.pixelDecoder {
-                let lat = trunk.featureBottleneck.map { $0(patches) } ?? patches
-                let latents = lat.permuted([0, 2, 1]).reshaped([b, m.config.latentChannels, h, w])
-                let decoded = decoder(latents, precision: m.ropePrecision)
-                let r = reconstruction(decoded: decoded, target: images)
-                add("rec", r.total, weight: o.reconstruction.weight)
-                terms.append(("rec_pixel", r.pixel.item))
-                if let p = r.perceptual { terms.append(("rec_lpips", p.item)) }
-            }
+        let clipOn = o.clip.enabled && tokenizer != nil && models.student.visualProj != nil
+        let recOn = o.reconstruction.enabled && reconstruction != nil && models.student.pixelDecoder != nil
+        let shared = clipOn && recOn && clipBatch == nil && o.clip.dropPath == o.reconstruction.dropPath
+        var recView: PlainView? = nil
+        if clipOn {
+            let view = plainForward(clipBatch ?? batch, dropRatio: o.clip.dropPath, rng: &rng)
+            add("clip", try clipLoss(view, captions: (clipBatch ?? batch).map(\.caption)), weight: o.clip.weight)
+            if shared { recView = view }
+        }
+        if recOn, let reconstruction {
+            let view = recView ?? plainForward(batch, dropRatio: o.reconstruction.dropPath, rng: &rng)
+            let r = reconstruction(decoded: try decode(view), target: view.images)
+            add("rec", r.total, weight: o.reconstruction.weight)
+            terms.append(("rec_pixel", r.pixel.item))
+            if let p = r.perceptual { terms.append(("rec_lpips", p.item)) }
         }
         if o.dino.enabled, let teacher = models.teacher, let tHead = models.teacherHead, let sHead = models.studentHead {
             try selfSupervised(batch, teacher: teacher, teacherHead: tHead, studentHead: sHead,
@@ -84,6 +73,49 @@ public final class JointStep {
         }
         guard let total else { throw TrainConfigError.invalid(["no objective is enabled"]) }
         return StepLosses(total: total, terms: [("loss", total.item)] + terms)
+    }
+
+    /// The student's view of plain (un-cropped) images: final-normed CLS [B, D] and patch tokens [B, N, D].
+    struct PlainView {
+        var images: Tensor
+        var cls: Tensor, patches: Tensor
+        var h: Int, w: Int
+    }
+
+    func plainForward(_ samples: [TrainSample], dropRatio: Double, rng: inout RNG) -> PlainView {
+        let m = models.student, s = config.data.imageSize
+        let images = Tensor(samples.flatMap(\.plain), shape: [samples.count, 3, s, s])
+        let (tokens, h, w) = m.trunk.prepareTokens(images)
+        let x = m.trunk.runBlocks(tokens, h: h, w: w, precision: m.ropePrecision, dropRatio: Float(dropRatio), rng: &rng)
+        let (cls, patches) = m.trunk.finalNorm(x)
+        return PlainView(images: images, cls: cls, patches: patches, h: h, w: w)
+    }
+
+    /// CLIP (or SigLIP) between the view's image features (CLS or pooled patches → visual_proj, through the
+    /// bottleneck only when `vision_bottleneck_ae_only` is false) and the captions' text features.
+    func clipLoss(_ view: PlainView, captions: [String]) throws -> Tensor {
+        let m = models.student
+        guard let tokenizer, let proj = m.visualProj, let scale = m.logitScale else {
+            throw TrainConfigError.invalid(["objectives.clip needs the CLIP towers"])
+        }
+        let pooled = m.config.visionClipFeat == "pooled" ? view.patches.mean(axis: 1) : view.cls
+        let viaBottleneck = !m.config.visionBottleneckAeOnly
+        let feats = proj(viaBottleneck ? (m.trunk.featureBottleneck.map { $0(pooled) } ?? pooled) : pooled).l2Normalized()
+        let ids = tokenizer.tokenize(captions, contextLength: m.config.textContextLength).flatMap { $0.map(Int.init) }
+        let text = try m.clipTextFeatures(tokens: ids, rows: captions.count)
+        return config.objectives.clip.loss == .siglip
+            ? SigLIPLoss.loss(imageFeatures: feats, textFeatures: text, logitScale: scale.value,
+                              logitBias: m.logitBias?.value ?? Tensor(scalar: 0))
+            : CLIPLoss.loss(imageFeatures: feats, textFeatures: text, logitScale: scale.value)
+    }
+
+    /// The pixel decoder's images [B, 3, H, W] from the view's bottlenecked patch tokens.
+    func decode(_ view: PlainView) throws -> Tensor {
+        let m = models.student
+        guard let decoder = m.pixelDecoder else { throw TrainConfigError.invalid(["objectives.reconstruction needs a pixel decoder"]) }
+        let lat = m.trunk.featureBottleneck.map { $0(view.patches) } ?? view.patches
+        let latents = lat.permuted([0, 2, 1]).reshaped([view.images.shape[0], m.config.latentChannels, view.h, view.w])
+        return decoder(latents, precision: m.ropePrecision)
     }
 
     private func selfSupervised(_ batch: [TrainSample], teacher: VisionTransformer, teacherHead: DINOHead, studentHead: DINOHead,

@@ -25,6 +25,8 @@ public final class Trainer {
     let optimizerNames: [String]
     let schedules: TrainingSchedules
     let loader: DataLoader<TrainSample>
+    /// CLIP's own image-text stream when `objectives.clip.batch_size` differs from `schedule.batch_size`.
+    let clipLoader: DataLoader<TrainSample>?
     let checkpoints: CheckpointManager
     var rng: RNG
     /// The last completed step.
@@ -53,12 +55,12 @@ public final class Trainer {
         }
         let named = models.trainable
         optimizerNames = named.map(\.0)
-        let o = config.optimizer
+        let op = config.optimizer
         // Weight decay on matrices only (DINOv2/OpenCLIP exclude biases, norms, scales, tokens and embeddings of rank ≤ 1).
         let decay = named.filter { $0.1.shape.count > 1 && !$0.0.hasSuffix("cls_token") && !$0.0.hasSuffix("mask_token") }
         let noDecay = named.filter { !($0.1.shape.count > 1 && !$0.0.hasSuffix("cls_token") && !$0.0.hasSuffix("mask_token")) }
-        optimizer = AdamW(groups: [.init(decay.map(\.1), weightDecay: Float(o.weightDecay)), .init(noDecay.map(\.1), weightDecay: 0)],
-                          lr: Float(o.lr), beta1: Float(o.betas[0]), beta2: Float(o.betas[1]), eps: Float(o.eps))
+        optimizer = AdamW(groups: [.init(decay.map(\.1), weightDecay: Float(op.weightDecay)), .init(noDecay.map(\.1), weightDecay: 0)],
+                          lr: Float(op.lr), beta1: Float(op.betas[0]), beta2: Float(op.betas[1]), eps: Float(op.eps))
         schedules = TrainingSchedules(config: config)
         rng = RNG(seed: config.rngSeed)
         let multiCrop: MultiCropAugmentation?
@@ -73,10 +75,20 @@ public final class Trainer {
         } else {
             multiCrop = nil
         }
-        loader = try DataLoader(dataset: data.train, batchSize: config.schedule.batchSize, seed: config.rngSeed,
-                                shuffle: config.data.shuffle, workers: config.data.workers,
-                                transform: TrainingData.transform(imageSize: config.data.imageSize, flip: config.data.randomFlip,
+        let o = config.objectives, d = config.data
+        let clipOnly = o.clip.enabled && !o.dino.enabled && !o.reconstruction.enabled && !o.gan.enabled
+        loader = try DataLoader(dataset: data.train, batchSize: clipOnly ? o.clip.batchSize : config.schedule.batchSize,
+                                seed: config.rngSeed, shuffle: d.shuffle, workers: d.workers,
+                                transform: TrainingData.transform(imageSize: d.imageSize, flip: d.randomFlip,
                                                                   multiCrop: multiCrop, captionFallback: "a photo."))
+        if o.clip.enabled && !clipOnly && o.clip.batchSize != config.schedule.batchSize {
+            clipLoader = try DataLoader(dataset: data.train, batchSize: o.clip.batchSize, seed: config.rngSeed &+ 0xC11B,
+                                        shuffle: d.shuffle, workers: d.workers,
+                                        transform: TrainingData.transform(imageSize: d.imageSize, flip: d.randomFlip,
+                                                                          multiCrop: nil, captionFallback: "a photo."))
+        } else {
+            clipLoader = nil
+        }
         // Zero-shot prompts in the style of the training captions.
         switch config.data.kind {
         case .fmnist: evalTemplates = CaptionTemplates.grayscale
@@ -98,6 +110,9 @@ public final class Trainer {
         }
         rng = try s.rng("rng")
         try loader.restore(DataCursor(epoch: try s.int("data_epoch"), position: try s.int("data_position")))
+        if let clipLoader {
+            try clipLoader.restore(DataCursor(epoch: try s.int("clip_data_epoch"), position: try s.int("clip_data_position")))
+        }
         completedSteps = checkpoint.step
         for w in checkpoint.warnings { note("warning: \(w)") }
         note("resumed from \(checkpoint.directory.path) at step \(checkpoint.step)")
@@ -118,6 +133,10 @@ public final class Trainer {
         s.set("rng", rng: rng)
         s.set("data_epoch", double: Double(loader.cursor.epoch))
         s.set("data_position", double: Double(loader.cursor.position))
+        if let clipLoader {
+            s.set("clip_data_epoch", double: Double(clipLoader.cursor.epoch))
+            s.set("clip_data_position", double: Double(clipLoader.cursor.position))
+        }
         return s
     }
 
@@ -147,6 +166,7 @@ public final class Trainer {
             optimizer.groups[0].weightDecay = Float(sched.weightDecay)
             let t0 = Date()
             let batch = try loader.next().samples.map(\.value)
+            let clipBatch = try clipLoader?.next().samples.map(\.value)
             if Profiler.isEnabled { Profiler.mark() }
             models.student.zeroGrad()
             models.studentHead?.zeroGrad()
@@ -154,7 +174,7 @@ public final class Trainer {
                 // Stage 2 back-propagates (and updates the discriminator) itself.
                 if let gan { return try gan(batch, step: i) }
                 guard let step else { preconditionFailure("Trainer: no step to run") }
-                let l = try step(batch, teacherTemperature: Float(sched.teacherTemp), rng: &rng)
+                let l = try step(batch, clipBatch: clipBatch, teacherTemperature: Float(sched.teacherTemp), rng: &rng)
                 try NaNGuard.check(step: i + 1, terms: l.terms.map { ($0.0, Double($0.1)) }, gradNorm: nil)
                 l.total.backward()
                 return l
@@ -178,9 +198,9 @@ public final class Trainer {
             for (k, v) in losses.terms where k != "loss" { terms[k] = Double(v) }
             try metrics.log(MetricsRecord(step: completedSteps, loss: Double(losses.terms[0].1), terms: terms, lr: sched.lr,
                                           weightDecay: sched.weightDecay, gradNorm: gradNorm,
-                                          imagesPerSecond: Double(batch.count) / max(dt, 1e-9),
+                                          imagesPerSecond: Double(batch.count + (clipBatch?.count ?? 0)) / max(dt, 1e-9),
                                           elapsed: Date().timeIntervalSince(start)))
-            progress.update(step: completedSteps, loss: Double(losses.terms[0].1), images: batch.count)
+            progress.update(step: completedSteps, loss: Double(losses.terms[0].1), images: batch.count + (clipBatch?.count ?? 0))
             let last = completedSteps == total
             if completedSteps % max(config.checkpoint.every, 1) == 0 || last {
                 _ = try checkpoints.save(step: completedSteps, model: models.student, state: checkpointState(), config: config)
