@@ -71,6 +71,9 @@ public final class DecoderGANStep {
             rec.backward()
             return StepLosses(total: rec, terms: [("loss", rec.item)] + terms)
         }
+        // The generator pass differentiates through the discriminator but not into its weights.
+        discriminator.setTrainable(false)
+        defer { discriminator.setTrainable(true) }
         let generator = HingeGANLoss.generatorLoss(fake: discriminator(ReconstructionLoss.toSignedUnitRange(decoded)))
         terms.append(("gan_g", generator.item))
         try check()
@@ -84,8 +87,8 @@ public final class DecoderGANStep {
         }
         terms.append(("gan_weight", lambda))
 
-        // The discriminator: real and (detached) decoded images in one batch; the generator pass left gradients
-        // in its parameters, so they are cleared first.
+        // The discriminator: real and (detached) decoded images in one batch.
+        discriminator.setTrainable(true)
         discriminator.zeroGrad()
         let both = Tensor.concat([images, decoded.detached()], axis: 0)
         let logits = discriminator(ReconstructionLoss.toSignedUnitRange(both)).split([b, b], axis: 0)
