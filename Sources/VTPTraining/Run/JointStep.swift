@@ -185,7 +185,11 @@ extension ReconstructionLoss {
             guard !o.lpipsWeightsPath.isEmpty else {
                 throw TrainConfigError.invalid(["objectives.reconstruction.lpips_weight > 0 needs lpips_weights_path (see scripts/convert_lpips_weights.py)"])
             }
-            lpips = try LPIPS.load(url: URL(fileURLWithPath: o.lpipsWeightsPath))
+            do {
+                lpips = try LPIPS.load(url: URL(fileURLWithPath: o.lpipsWeightsPath))
+            } catch {
+                throw TrainConfigError.invalid(["objectives.reconstruction.lpips_weights_path: \(error) (make the file with scripts/convert_lpips_weights.py, or set lpips_weight: 0)"])
+            }
             lpips?.setTrainable(false)
         }
         self.init(pixelLoss: o.loss == .mse ? .mse : .l1, perceptualWeight: Float(o.lpipsWeight), lpips: lpips)
