@@ -120,6 +120,14 @@ import VTPTensor
         #expect(config.vtpConfig.trainClip, "the checkpoint's text tower is kept")
         let yaml = config.resolvedYAML()
         #expect(yaml.contains("init_from") && yaml.contains("vtp_config"))
+        // Command-line overrides are applied before the checkpoint is read, in any order: a file naming a missing
+        // first stage, or a preset, can be pointed elsewhere.
+        let moved = try TrainConfig.parse(yaml: "model: {init_from: /nonexistent/run}", overrides: ["model.init_from=\(stage1.path)"])
+        #expect(moved.model.resolved.visionEmbedDim == 32)
+        for order in [["model.init_from=\(stage1.path)", "model.preset=null"], ["model.preset=null", "model.init_from=\(stage1.path)"]] {
+            let c = try TrainConfig.parse(yaml: "model: {preset: small, image_size: 16}", overrides: order)
+            #expect(c.model.resolved.visionEmbedDim == 32 && c.model.resolved.imageSize == 16 && c.data.imageSize == 16)
+        }
         try FileManager.default.removeItem(at: stage1)
         let back = try TrainConfig.parse(yaml: yaml)
         #expect(back == config)

@@ -151,7 +151,19 @@ import VTPTensor
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.configsDirectory.path).filter { $0.hasSuffix(".yaml") }
         #expect(files.count >= 7)
         for f in files {
-            let c = try TrainConfig.load(from: Self.configsDirectory.appendingPathComponent(f))
+            let url = Self.configsDirectory.appendingPathComponent(f)
+            var overrides: [String] = []
+            var firstStage: VTPConfig? = nil
+            if try String(contentsOf: url, encoding: .utf8).contains("init_from") {
+                // A second stage (X-gan.yaml): give it a model shaped by its first stage (X.yaml).
+                let stage1 = try TrainConfig.load(from: Self.configsDirectory.appendingPathComponent(f.replacingOccurrences(of: "-gan", with: "")))
+                let dir = TrainerTests.tempDir()
+                try VTPModel(config: stage1.vtpConfig, seed: 0).save(directory: dir)
+                overrides = ["model.init_from=\(dir.path)"]
+                firstStage = stage1.vtpConfig
+            }
+            let c = try TrainConfig.load(from: url, overrides: overrides)
+            if let firstStage { #expect(c.vtpConfig == firstStage, "\(f) does not fit its first stage") }
             let m = c.vtpConfig
             #expect(m.upscaleFactor == m.visionPatchSize || !c.objectives.reconstruction.enabled, "\(f)")
             if f.contains("-ae") { #expect(c.objectives.enabledNames == ["reconstruction"], "\(f)") }

@@ -22,9 +22,9 @@ import Yams
 /// `init_from: PATH` starts from trained weights instead of a random initialisation: a model folder
 /// (`config.json` + `model.safetensors`, e.g. an official checkpoint), one checkpoint of a run
 /// (`runs/x/checkpoints/step-00000600`), or a run folder (its newest complete checkpoint). The architecture is
-/// then the checkpoint's `config.json` (read when the config is read, and written into the resolved config as a
-/// `vtp_config:` block so that a resumed run does not need the file again); field overrides still apply, and
-/// `preset` is not allowed with it. The model keeps the checkpoint's towers.
+/// then the checkpoint's `config.json` (read once the command-line overrides are applied, and written into the
+/// resolved config as a `vtp_config:` block so that a resumed run does not need the file again); field
+/// overrides still apply, and `preset` is not allowed with it. The model keeps the checkpoint's towers.
 public struct ModelSection: Codable, Equatable, Sendable {
     /// Preset name (`tiny`, `small`, `base`, `large`); nil when `vtpConfig` gives the whole model.
     public private(set) var preset: String?
@@ -32,6 +32,8 @@ public struct ModelSection: Codable, Equatable, Sendable {
     public private(set) var vtpConfig: VTPConfig?
     /// Weights to start from (a model, checkpoint or run folder); nil for a random initialisation.
     public var initFrom: String?
+    /// Whether `resolved` still waits for the `init_from` checkpoint's config.json.
+    var pendingInitConfig = false
     /// Field overrides (official field names), in the order of `VTPConfig`'s fields.
     var overrides: [ConfigEntry] = []
     /// The preset or block with the overrides applied.
@@ -86,13 +88,10 @@ public struct ModelSection: Codable, Equatable, Sendable {
         if preset != nil && vtpConfig != nil {
             throw TrainConfigError.invalid(["model: give either 'preset' or a 'vtp_config' block, not both"])
         }
-        if let initFrom {
-            if preset != nil {
-                throw TrainConfigError.invalid(["model: 'init_from' takes the architecture from the checkpoint's config.json; remove 'preset' (override single fields instead)"])
-            }
-            if vtpConfig == nil { vtpConfig = try InitialWeights.config(from: initFrom) }
-        }
-        if preset == nil && vtpConfig == nil { preset = "tiny" }
+        // With init_from, the checkpoint's config.json is read (and a preset refused) once all overrides are in
+        // (`resolveInitFrom`), so that command-line overrides may change or remove either.
+        pendingInitConfig = initFrom != nil && vtpConfig == nil
+        if preset == nil && vtpConfig == nil && initFrom == nil { preset = "tiny" }
         if let p = preset, VTPConfig.preset(p) == nil {
             throw TrainConfigError.invalidChoice(path: dottedPath(decoder.codingPath + [presetKey]), value: p,
                                                  allowed: VTPConfig.presetNames,
@@ -102,7 +101,21 @@ public struct ModelSection: Codable, Equatable, Sendable {
         let present = Set(raw.allKeys.map(\.stringValue))
         let patch = try ConfigValue.encode(try VTPConfig(from: decoder))
         overrides = keys.filter { present.contains($0) }.map { ConfigEntry(key: $0, value: patch[$0] ?? .null) }
-        resolved = try Self.resolve(base: vtpConfig ?? VTPConfig.preset(preset!)!, overrides: overrides)
+        resolved = try Self.resolve(base: vtpConfig ?? VTPConfig.preset(preset ?? "tiny")!, overrides: overrides)
+    }
+
+    /// Reads the architecture of `init_from` (its config.json) when the section has no `vtp_config` block, and
+    /// applies the field overrides to it.
+    mutating func resolveInitFrom() throws {
+        guard let initFrom else { return }
+        if preset != nil {
+            throw TrainConfigError.invalid(["model: 'init_from' takes the architecture from the checkpoint's config.json; remove 'preset' (or give model.preset=null), and override single fields instead"])
+        }
+        guard pendingInitConfig else { return }
+        let base = try InitialWeights.config(from: initFrom)
+        vtpConfig = base
+        resolved = try Self.resolve(base: base, overrides: overrides)
+        pendingInitConfig = false
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -39,8 +39,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// All defaults (the `tiny` preset), with inherited values resolved.
     public init() { resolveInherited() }
 
-    /// All defaults with the "0 = inherit" settings still 0 (the fallback of absent sections when reading, so
-    /// that they inherit from the model that was read, not from the default one).
+    /// All defaults with the "0 = inherit" settings still 0 (what reading starts from: `parse` resolves them
+    /// after the overrides, from the model that was read, not from the default one).
     private init(unresolved: Void) {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -53,7 +53,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         optimizer = try r(.optimizer, d.optimizer); teacher = try r(.teacher, d.teacher)
         schedule = try r(.schedule, d.schedule); precision = try r(.precision, d.precision); seed = try r(.seed, d.seed)
         outputDir = try r(.outputDir, d.outputDir); checkpoint = try r(.checkpoint, d.checkpoint)
-        resolveInherited()
     }
 
     /// Replaces the "0 = inherit" settings by what they inherit: `data.image_size` ← the model's `image_size`,
@@ -120,6 +119,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             let o = try ConfigOverride(parsing: text)
             (node, config) = try o.apply(to: node)
         }
+        // Files named by the config are read, and inherited values filled in, once every override is in.
+        try config.model.resolveInitFrom()
+        config.resolveInherited()
         if validate { try config.validate() }
         return config
     }
