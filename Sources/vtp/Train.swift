@@ -56,6 +56,7 @@ struct Train: ParsableCommand {
         if let r = results.last {
             var parts = ["final (step \(r.step), \(r.images) held-out images):"]
             if let a = r.zeroShotAccuracy { parts.append(String(format: "zero-shot accuracy %.1f%%", 100 * a)) }
+            if let a = r.knnAccuracy { parts.append(String(format: "20-NN accuracy %.1f%%", 100 * a)) }
             if let p = r.psnr { parts.append(String(format: "reconstruction PSNR %.2f dB", p)) }
             print(parts.joined(separator: " "))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VTPData
+import VTPEval
 import VTPModels
 import VTPTensor
 @testable import VTPTraining
@@ -108,6 +109,21 @@ import VTPTensor
             try t.run()
             #expect(t.evaluations.map(\.step) == expected, "eval_every \(every)")
         }
+    }
+
+    /// The k-NN score is the leave-one-out 20-NN accuracy of the model's CLS features on the evaluation images,
+    /// and is absent without labels.
+    @Test func evaluationScoresKNN() throws {
+        let t = try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: 2))
+        let set = try t.data.evalBatch(limit: 16)
+        let labels = set.labels.map { $0! }
+        let r = try Evaluation.run(model: t.models.student, images: set.images, labels: set.labels, classNames: nil,
+                                   templates: [], step: 0, gridURL: nil, batch: 5)
+        let cls = try withNoGrad { try t.models.student.lastLayerFeatures(set.images).clsToken }
+        #expect(r.knnAccuracy == KNNClassifier.leaveOneOutAccuracy(features: cls, labels: labels))
+        let unlabeled = try Evaluation.run(model: t.models.student, images: set.images, labels: labels.map { _ in nil },
+                                           classNames: nil, templates: [], step: 0, gridURL: nil)
+        #expect(unlabeled.knnAccuracy == nil && unlabeled.psnr != nil)
     }
 
     @Test func killedAndResumedRunReproducesTheLosses() throws {

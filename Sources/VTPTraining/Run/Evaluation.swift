@@ -13,11 +13,15 @@ public struct EvaluationResult: Codable, Sendable {
     public var zeroShotAccuracy: Double?
     /// Mean PSNR (dB, 8-bit images) of reconstructions, when the decoder is trained.
     public var psnr: Double?
+    /// Leave-one-out 20-NN top-1 accuracy (0–1) of the trunk's final-norm CLS features over the evaluation images
+    /// (DINO's k-NN protocol), when they have labels: how well the representation separates the classes,
+    /// whatever the objectives.
+    public var knnAccuracy: Double?
 }
 
-/// Zero-shot classification and reconstruction quality on held-out images.
+/// Zero-shot classification, k-NN classification and reconstruction quality on held-out images.
 public enum Evaluation {
-    /// Runs both evaluations on `images` [n, 3, S, S]; writes a reconstruction grid PNG to `gridURL` when given.
+    /// Runs the evaluations on `images` [n, 3, S, S]; writes a reconstruction grid PNG to `gridURL` when given.
     public static func run(model: VTPModel, images: Tensor, labels: [Int?], classNames: [String]?, templates: [String],
                            step: Int, gridURL: URL?, batch: Int = 64) throws -> EvaluationResult {
         var result = EvaluationResult(step: step, images: images.shape[0])
@@ -33,6 +37,13 @@ public enum Evaluation {
                     for (i, t) in top.enumerated() where t[0].0 == labels[start + i] { correct += 1 }
                 }
                 result.zeroShotAccuracy = Double(correct) / Double(n)
+            }
+            if n >= 2, labels.allSatisfy({ $0 != nil }) {
+                var cls: [Tensor] = []
+                for start in stride(from: 0, to: n, by: batch) {
+                    cls.append(try model.lastLayerFeatures(images.slice(axis: 0, start..<min(start + batch, n))).clsToken)
+                }
+                result.knnAccuracy = KNNClassifier.leaveOneOutAccuracy(features: Tensor.concat(cls, axis: 0), labels: labels.map { $0! })
             }
             if model.pixelDecoder != nil {
                 var total = 0.0

@@ -227,6 +227,7 @@ public final class Trainer {
         try? TrainingPlots.writeLossCurves(metricsURL: metricsURL, to: out.appendingPathComponent("loss.png"))
         var parts = ["eval step \(completedSteps):"]
         if let a = r.zeroShotAccuracy { parts.append(String(format: "zero-shot %.1f%%", 100 * a)) }
+        if let a = r.knnAccuracy { parts.append(String(format: "k-NN %.1f%%", 100 * a)) }
         if let p = r.psnr { parts.append(String(format: "PSNR %.2f dB", p)) }
         progress.message(parts.joined(separator: " "))
     }
