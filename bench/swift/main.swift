@@ -1,7 +1,7 @@
 // SwiftVTP benchmarks (not tests). Prints one JSON object per measurement, with the same fields as the
 // PyTorch reference scripts in bench/pytorch, so bench/run.sh can put both side by side.
 //
-//   swift run -c release vtp-bench gemm | vit-step [--mode fp32|bf16] | reconstruct [--size S|B] [--mode ..]
+//   swift run -c release vtp-bench gemm | vit-step [--mode fp32|bf16] | reconstruct [--size S|B] [--mode ..] | conv
 import Dispatch
 import Foundation
 import VTPModels
@@ -140,6 +140,7 @@ case "micro": benchMicro()
 case "attention": benchAttention()
 case "vit-step": benchViTStep()
 case "reconstruct": benchReconstruct()
+case "conv": benchConv()
 default:
     FileHandle.standardError.write("usage: vtp-bench gemm | vit-step | reconstruct [--mode fp32|bf16] [--size S|B] [--steps N] [--warmup N]\n".data(using: .utf8)!)
     exit(2)

@@ -96,26 +96,31 @@ enum ConvKernels {
     static func im2col(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
         let cols = Tensor(uninitialized: [g.batch * g.outH * g.outW, g.patch])
         let (src, dst) = (x.data, cols.data)
-        Parallel.forEach(g.batch * g.outH, grain: 1) { row in
-            let b = row / g.outH, oy = row % g.outH
-            for ox in 0..<g.outW {
-                var d = dst + ((b * g.outH + oy) * g.outW + ox) * g.patch
-                for c in 0..<g.inC {
-                    let plane = src + (b * g.inC + c) * g.inH * g.inW
-                    for ky in 0..<g.kH {
-                        let iy = oy * g.stride - g.padding + ky
-                        let ix0 = ox * g.stride - g.padding
-                        if iy < 0 || iy >= g.inH {
-                            d.update(repeating: 0, count: g.kW)
-                        } else if ix0 >= 0 && ix0 + g.kW <= g.inW {
-                            d.update(from: plane + iy * g.inW + ix0, count: g.kW)
+        let (inC, inH, inW, kH, kW, outH, outW) = (g.inC, g.inH, g.inW, g.kH, g.kW, g.outH, g.outW)
+        let (stride, padding, patch) = (g.stride, g.padding, g.patch)
+        Parallel.forEach(g.batch * outH, grain: 1) { row in
+            let b = row / outH, oy = row % outH
+            for ox in 0..<outW {
+                var d = dst + ((b * outH + oy) * outW + ox) * patch
+                let ix0 = ox * stride - padding
+                let inside = ix0 >= 0 && ix0 + kW <= inW
+                for c in 0..<inC {
+                    let plane = src + (b * inC + c) * inH * inW
+                    for ky in 0..<kH {
+                        let iy = oy * stride - padding + ky
+                        // Element loops: the kernel rows are short (4–16 values), where a copy call costs more.
+                        if iy < 0 || iy >= inH {
+                            for kx in 0..<kW { d[kx] = 0 }
+                        } else if inside {
+                            let s = plane + iy * inW + ix0
+                            for kx in 0..<kW { d[kx] = s[kx] }
                         } else {
-                            for kx in 0..<g.kW {
+                            for kx in 0..<kW {
                                 let ix = ix0 + kx
-                                d[kx] = ix < 0 || ix >= g.inW ? 0 : plane[iy * g.inW + ix]
+                                d[kx] = ix < 0 || ix >= inW ? 0 : plane[iy * inW + ix]
                             }
                         }
-                        d += g.kW
+                        d += kW
                     }
                 }
             }
