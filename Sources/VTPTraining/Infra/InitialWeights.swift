@@ -16,7 +16,7 @@ public enum InitialWeights {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else {
-            throw TrainConfigError.invalid(["model.init_from: \(path) does not exist"])
+            throw TrainConfigError.invalid(["model.init_from: \(path) does not exist (train that run first, or point model.init_from=… at a run, checkpoint or model folder)"])
         }
         guard isDir.boolValue else {
             throw TrainConfigError.invalid(["model.init_from: \(path) is a file; give the folder that holds config.json and model.safetensors (or a run folder)"])
