@@ -11,6 +11,7 @@ struct Train: ParsableCommand {
 
           vtp train --config configs/scenes-tiny.yaml
           vtp train --config configs/fmnist-tiny.yaml schedule.steps=500 optimizer.lr=1e-3
+          vtp train --config configs/fmnist-tiny.yaml --print-config   # every field, resolved
           vtp train --resume runs/fmnist-tiny            # continue from the newest checkpoint
           vtp train --config configs/fmnist-tiny-gan.yaml   # stage 2: GAN fine-tuning of the decoder
 
@@ -28,6 +29,9 @@ struct Train: ParsableCommand {
 
     @Option(name: .long, help: "Continue the run in this output folder (reads its train_config.yaml).")
     var resume: String?
+
+    @Flag(name: .long, help: "Print the resolved configuration (every field, defaults and overrides applied) and exit.")
+    var printConfig = false
 
     @Argument(help: "Overrides such as optimizer.lr=3e-4 objectives.dino.enabled=false.")
     var overrides: [String] = []
@@ -48,6 +52,10 @@ struct Train: ParsableCommand {
             cfg.checkpoint.resume = true
         } else {
             cfg = try TrainConfig.load(from: URL(fileURLWithPath: config!), overrides: overrides)
+        }
+        if printConfig {
+            print(cfg.resolvedYAML(), terminator: "")
+            return
         }
         let trainer = try Trainer(config: cfg)
         Profiler.isEnabled = ProcessInfo.processInfo.environment["VTP_PROFILE"] != nil
