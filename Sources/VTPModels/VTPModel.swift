@@ -96,9 +96,15 @@ public final class VTPModel: Module {
     /// Latents [B, C, H/p, W/p] (bottlenecked, final-norm patch tokens, channel-first).
     public func reconstructionLatents(_ images: Tensor) throws -> Tensor {
         try trunk.checkImages(images)
-        let out = trunk(images, useBottleneck: true, precision: ropePrecision)
-        let (b, h, w) = (images.shape[0], images.shape[2] / trunk.patchSize, images.shape[3] / trunk.patchSize)
-        return out.patchTokens.permuted([0, 2, 1]).reshaped([b, config.latentChannels, h, w])
+        let out = trunk(images, useBottleneck: false, precision: ropePrecision)
+        return latents(patchTokens: out.patchTokens, height: images.shape[2] / trunk.patchSize,
+                       width: images.shape[3] / trunk.patchSize)
+    }
+
+    /// Latents [B, C, h, w] from the trunk's final-norm patch tokens [B, h·w, D] (not yet through the bottleneck).
+    public func latents(patchTokens: Tensor, height h: Int, width w: Int) -> Tensor {
+        let z = trunk.featureBottleneck.map { $0(patchTokens) } ?? patchTokens
+        return z.permuted([0, 2, 1]).reshaped([patchTokens.shape[0], config.latentChannels, h, w])
     }
 
     /// Decodes latents [B, C, h, w] to images [B, 3, h·r, w·r] in ImageNet-normalised space.
@@ -117,10 +123,21 @@ public final class VTPModel: Module {
 
     /// CLIP image embedding [B, W] (L2-normalised when `normalize`).
     public func clipImageFeatures(_ images: Tensor, normalize: Bool = true) throws -> Tensor {
-        guard let visualProj else { throw VTPError.towerMissing("this model has no CLIP towers (train_clip is false)") }
         try trunk.checkImages(images)
-        let out = trunk(images, useBottleneck: !config.visionBottleneckAeOnly, precision: ropePrecision)
-        let f = visualProj(config.visionClipFeat == "pooled" ? out.patchTokens.mean(axis: 1) : out.clsToken)
+        let out = trunk(images, useBottleneck: false, precision: ropePrecision)
+        return try clipImageFeatures(cls: out.clsToken, patches: out.patchTokens, normalize: normalize)
+    }
+
+    /// CLIP image embedding [B, W] from the trunk's final-norm tokens, CLS [B, D] and patches [B, N, D] (not yet
+    /// through the bottleneck): the CLS token or the mean patch token (`vision_clip_feat`), through the
+    /// bottleneck unless `vision_bottleneck_ae_only`, then `visual_proj`.
+    public func clipImageFeatures(cls: Tensor, patches: Tensor, normalize: Bool = true) throws -> Tensor {
+        guard let visualProj else { throw VTPError.towerMissing("this model has no CLIP towers (train_clip is false)") }
+        let bottleneck = config.visionBottleneckAeOnly ? nil : trunk.featureBottleneck
+        let feature = config.visionClipFeat == "pooled"
+            ? (bottleneck.map { $0(patches) } ?? patches).mean(axis: 1)
+            : (bottleneck.map { $0(cls) } ?? cls)
+        let f = visualProj(feature)
         return normalize ? f.l2Normalized() : f
     }
 

@@ -26,39 +26,43 @@ public enum Evaluation {
                            step: Int, gridURL: URL?, batch: Int = 64) throws -> EvaluationResult {
         var result = EvaluationResult(step: step, images: images.shape[0])
         let n = images.shape[0]
+        let labelled = labels.allSatisfy { $0 != nil }
+        let classifier = try classNames.flatMap { names -> ZeroShotClassifier? in
+            guard model.visualProj != nil, labelled else { return nil }
+            return try withNoGrad {
+                try ZeroShotClassifier(model: model, tokenizer: try CLIPTokenizer(), classNames: names, templates: templates,
+                                       fill: { CaptionTemplates.fill($0, with: $1) })
+            }
+        }
+        var correct = 0, psnrTotal = 0.0
+        var cls: [Tensor] = [], originals: [RGBImage] = [], recons: [RGBImage] = []
+        // One trunk pass per batch serves every evaluation.
         try withNoGrad {
-            if let classNames, model.visualProj != nil, labels.allSatisfy({ $0 != nil }) {
-                let classifier = try ZeroShotClassifier(model: model, tokenizer: try CLIPTokenizer(), classNames: classNames,
-                                                        templates: templates, fill: { CaptionTemplates.fill($0, with: $1) })
-                var correct = 0
-                for start in stride(from: 0, to: n, by: batch) {
-                    let x = images.slice(axis: 0, start..<min(start + batch, n))
-                    let top = classifier.topK(imageFeatures: try model.clipImageFeatures(x), k: 1)
+            for start in stride(from: 0, to: n, by: batch) {
+                let x = images.slice(axis: 0, start..<min(start + batch, n))
+                let out = try model.lastLayerFeatures(x)
+                if let classifier {
+                    let top = classifier.topK(imageFeatures: try model.clipImageFeatures(cls: out.clsToken, patches: out.patchTokens), k: 1)
                     for (i, t) in top.enumerated() where t[0].0 == labels[start + i] { correct += 1 }
                 }
-                result.zeroShotAccuracy = Double(correct) / Double(n)
-            }
-            if n >= 2, labels.allSatisfy({ $0 != nil }) {
-                var cls: [Tensor] = []
-                for start in stride(from: 0, to: n, by: batch) {
-                    cls.append(try model.lastLayerFeatures(images.slice(axis: 0, start..<min(start + batch, n))).clsToken)
-                }
-                result.knnAccuracy = KNNClassifier.leaveOneOutAccuracy(features: Tensor.concat(cls, axis: 0), labels: labels.map { $0! })
-            }
-            if model.pixelDecoder != nil {
-                var total = 0.0
-                var originals: [RGBImage] = [], recons: [RGBImage] = []
-                for start in stride(from: 0, to: n, by: batch) {
-                    let x = images.slice(axis: 0, start..<min(start + batch, n))
-                    let r = try model.reconstruct(x)
+                if labelled { cls.append(out.clsToken) }
+                if model.pixelDecoder != nil {
+                    let p = model.trunk.patchSize
+                    let r = try model.decode(model.latents(patchTokens: out.patchTokens, height: x.shape[2] / p, width: x.shape[3] / p))
                     let a = try ImageTensors.images(x, quantization: .roundToNearest), b = try ImageTensors.images(r)
-                    for (u, v) in zip(a, b) { total += min(ImageTensors.psnr(u, v), 100) }
+                    for (u, v) in zip(a, b) { psnrTotal += min(ImageTensors.psnr(u, v), 100) }
                     if originals.count < 8 { originals += a.prefix(8 - originals.count); recons += b.prefix(8 - recons.count) }
                 }
-                result.psnr = total / Double(n)
-                if let gridURL {
-                    try TrainingPlots.writeReconstructionGrid(originals: originals, reconstructions: recons, step: step, to: gridURL)
-                }
+            }
+        }
+        if classifier != nil { result.zeroShotAccuracy = Double(correct) / Double(n) }
+        if labelled && n >= 2 {
+            result.knnAccuracy = KNNClassifier.leaveOneOutAccuracy(features: Tensor.concat(cls, axis: 0), labels: labels.map { $0! })
+        }
+        if model.pixelDecoder != nil {
+            result.psnr = psnrTotal / Double(n)
+            if let gridURL {
+                try TrainingPlots.writeReconstructionGrid(originals: originals, reconstructions: recons, step: step, to: gridURL)
             }
         }
         return result

@@ -91,16 +91,14 @@ public final class JointStep {
         return PlainView(images: images, cls: cls, patches: patches, h: h, w: w)
     }
 
-    /// CLIP (or SigLIP) between the view's image features (CLS or pooled patches → visual_proj, through the
-    /// bottleneck only when `vision_bottleneck_ae_only` is false) and the captions' text features.
+    /// CLIP (or SigLIP) between the view's image features (`VTPModel.clipImageFeatures(cls:patches:)`) and the
+    /// captions' text features.
     func clipLoss(_ view: PlainView, captions: [String]) throws -> Tensor {
         let m = models.student
-        guard let tokenizer, let proj = m.visualProj, let scale = m.logitScale else {
+        guard let tokenizer, let scale = m.logitScale else {
             throw TrainConfigError.invalid(["objectives.clip needs the CLIP towers"])
         }
-        let pooled = m.config.visionClipFeat == "pooled" ? view.patches.mean(axis: 1) : view.cls
-        let viaBottleneck = !m.config.visionBottleneckAeOnly
-        let feats = proj(viaBottleneck ? (m.trunk.featureBottleneck.map { $0(pooled) } ?? pooled) : pooled).l2Normalized()
+        let feats = try m.clipImageFeatures(cls: view.cls, patches: view.patches)
         let ids = tokenizer.tokenize(captions, contextLength: m.config.textContextLength).flatMap { $0.map(Int.init) }
         let text = try m.clipTextFeatures(tokens: ids, rows: captions.count)
         return config.objectives.clip.loss == .siglip
@@ -109,13 +107,10 @@ public final class JointStep {
             : CLIPLoss.loss(imageFeatures: feats, textFeatures: text, logitScale: scale.value)
     }
 
-    /// The pixel decoder's images [B, 3, H, W] from the view's bottlenecked patch tokens.
+    /// The pixel decoder's images [B, 3, H, W] from the view's patch tokens (through the bottleneck).
     func decode(_ view: PlainView) throws -> Tensor {
         let m = models.student
-        guard let decoder = m.pixelDecoder else { throw TrainConfigError.invalid(["objectives.reconstruction needs a pixel decoder"]) }
-        let lat = m.trunk.featureBottleneck.map { $0(view.patches) } ?? view.patches
-        let latents = lat.permuted([0, 2, 1]).reshaped([view.images.shape[0], m.config.latentChannels, view.h, view.w])
-        return decoder(latents, precision: m.ropePrecision)
+        return try m.decode(m.latents(patchTokens: view.patches, height: view.h, width: view.w))
     }
 
     private func selfSupervised(_ batch: [TrainSample], teacher: VisionTransformer, teacherHead: DINOHead, studentHead: DINOHead,
