@@ -32,8 +32,6 @@ public struct ModelSection: Codable, Equatable, Sendable {
     public private(set) var vtpConfig: VTPConfig?
     /// Weights to start from (a model, checkpoint or run folder); nil for a random initialisation.
     public var initFrom: String?
-    /// Whether `resolved` still waits for the `init_from` checkpoint's config.json.
-    var pendingInitConfig = false
     /// Field overrides (official field names), in the order of `VTPConfig`'s fields.
     var overrides: [ConfigEntry] = []
     /// The preset or block with the overrides applied.
@@ -90,7 +88,6 @@ public struct ModelSection: Codable, Equatable, Sendable {
         }
         // With init_from, the checkpoint's config.json is read (and a preset refused) once all overrides are in
         // (`resolveInitFrom`), so that command-line overrides may change or remove either.
-        pendingInitConfig = initFrom != nil && vtpConfig == nil
         if preset == nil && vtpConfig == nil && initFrom == nil { preset = "tiny" }
         if let p = preset, VTPConfig.preset(p) == nil {
             throw TrainConfigError.invalidChoice(path: dottedPath(decoder.codingPath + [presetKey]), value: p,
@@ -111,11 +108,10 @@ public struct ModelSection: Codable, Equatable, Sendable {
         if preset != nil {
             throw TrainConfigError.invalid(["model: 'init_from' takes the architecture from the checkpoint's config.json; remove 'preset' (or give model.preset=null), and override single fields instead"])
         }
-        guard pendingInitConfig else { return }
+        guard vtpConfig == nil else { return }
         let base = try InitialWeights.config(from: initFrom)
         vtpConfig = base
         resolved = try Self.resolve(base: base, overrides: overrides)
-        pendingInitConfig = false
     }
 
     public func encode(to encoder: Encoder) throws {

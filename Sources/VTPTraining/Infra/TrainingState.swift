@@ -1,4 +1,5 @@
 import Foundation
+import VTPData
 import VTPNN
 import VTPTensor
 
@@ -167,6 +168,17 @@ public struct TrainingState: @unchecked Sendable {
             state.append(v)
         }
         return RNG(state: state)
+    }
+
+    /// Stores a data loader's position as the scalars `<prefix>_epoch` and `<prefix>_position`.
+    public mutating func set(_ prefix: String, cursor: DataCursor) {
+        set(prefix + "_epoch", double: Double(cursor.epoch))
+        set(prefix + "_position", double: Double(cursor.position))
+    }
+
+    /// The position stored by `set(_:cursor:)`.
+    public func cursor(_ prefix: String) throws -> DataCursor {
+        DataCursor(epoch: try int(prefix + "_epoch"), position: try int(prefix + "_position"))
     }
 
     private func scalarError(_ name: String, _ expected: String) -> CheckpointError {

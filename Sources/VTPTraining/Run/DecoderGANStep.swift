@@ -71,27 +71,29 @@ public final class DecoderGANStep {
             rec.backward()
             return StepLosses(total: rec, terms: [("loss", rec.item)] + terms)
         }
-        // The generator pass differentiates through the discriminator but not into its weights.
-        discriminator.setTrainable(false)
-        defer { discriminator.setTrainable(true) }
-        let generator = HingeGANLoss.generatorLoss(fake: discriminator(ReconstructionLoss.toSignedUnitRange(decoded)))
-        terms.append(("gan_g", generator.item))
-        try check()
-        let lambda: Float
-        if objective.adaptiveWeight {
-            lambda = weighting.backward(reconstructionLoss: rec, generatorLoss: generator, lastLayer: decoder.projOut.weight,
-                                        parameters: decoderParameters, step: step)
-        } else {
-            lambda = weighting.discriminatorWeight
-            (rec + generator * lambda).backward()
+        let fake = ReconstructionLoss.toSignedUnitRange(decoded)
+        let generator: Tensor, lambda: Float
+        do {
+            // The generator pass differentiates through the discriminator but not into its weights.
+            discriminator.setTrainable(false)
+            defer { discriminator.setTrainable(true) }
+            generator = HingeGANLoss.generatorLoss(fake: discriminator(fake))
+            terms.append(("gan_g", generator.item))
+            try check()
+            if objective.adaptiveWeight {
+                lambda = weighting.backward(reconstructionLoss: rec, generatorLoss: generator, lastLayer: decoder.projOut.weight,
+                                            parameters: decoderParameters, step: step)
+            } else {
+                lambda = weighting.discriminatorWeight
+                (rec + generator * lambda).backward()
+            }
         }
         terms.append(("gan_weight", lambda))
 
         // The discriminator: real and (detached) decoded images in one batch.
-        discriminator.setTrainable(true)
         discriminator.zeroGrad()
-        let both = Tensor.concat([images, decoded.detached()], axis: 0)
-        let logits = discriminator(ReconstructionLoss.toSignedUnitRange(both)).split([b, b], axis: 0)
+        let both = Tensor.concat([ReconstructionLoss.toSignedUnitRange(images), fake.detached()], axis: 0)
+        let logits = discriminator(both).split([b, b], axis: 0)
         let dLoss = objective.loss == .hinge
             ? HingeGANLoss.discriminatorLoss(real: logits[0], fake: logits[1])
             : VanillaGANLoss.discriminatorLoss(real: logits[0], fake: logits[1])

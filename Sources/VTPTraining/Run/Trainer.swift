@@ -77,18 +77,16 @@ public final class Trainer {
         }
         let o = config.objectives, d = config.data
         let clipOnly = o.clip.enabled && !o.dino.enabled && !o.reconstruction.enabled && !o.gan.enabled
-        loader = try DataLoader(dataset: data.train, batchSize: clipOnly ? o.clip.batchSize : config.schedule.batchSize,
-                                seed: config.rngSeed, shuffle: d.shuffle, workers: d.workers,
-                                transform: TrainingData.transform(imageSize: d.imageSize, flip: d.randomFlip,
-                                                                  multiCrop: multiCrop, captionFallback: "a photo."))
-        if o.clip.enabled && !clipOnly && o.clip.batchSize != config.schedule.batchSize {
-            clipLoader = try DataLoader(dataset: data.train, batchSize: o.clip.batchSize, seed: config.rngSeed &+ 0xC11B,
-                                        shuffle: d.shuffle, workers: d.workers,
-                                        transform: TrainingData.transform(imageSize: d.imageSize, flip: d.randomFlip,
-                                                                          multiCrop: nil, captionFallback: "a photo."))
-        } else {
-            clipLoader = nil
+        let train = data.train
+        func stream(batchSize: Int, seed: UInt64, multiCrop: MultiCropAugmentation?) throws -> DataLoader<TrainSample> {
+            try DataLoader(dataset: train, batchSize: batchSize, seed: seed, shuffle: d.shuffle, workers: d.workers,
+                           transform: TrainingData.transform(imageSize: d.imageSize, flip: d.randomFlip, multiCrop: multiCrop,
+                                                             captionFallback: "a photo."))
         }
+        loader = try stream(batchSize: clipOnly ? o.clip.batchSize : config.schedule.batchSize, seed: config.rngSeed,
+                            multiCrop: multiCrop)
+        let ownCLIPStream = o.clip.enabled && !clipOnly && o.clip.batchSize != config.schedule.batchSize
+        clipLoader = ownCLIPStream ? try stream(batchSize: o.clip.batchSize, seed: config.rngSeed &+ 0xC11B, multiCrop: nil) : nil
         // Zero-shot prompts in the style of the training captions.
         switch config.data.kind {
         case .fmnist: evalTemplates = CaptionTemplates.grayscale
@@ -109,10 +107,8 @@ public final class Trainer {
             try s.restore(optimizer: gan.discriminatorOptimizer, prefix: "discriminator_optimizer", names: gan.discriminatorNames)
         }
         rng = try s.rng("rng")
-        try loader.restore(DataCursor(epoch: try s.int("data_epoch"), position: try s.int("data_position")))
-        if let clipLoader {
-            try clipLoader.restore(DataCursor(epoch: try s.int("clip_data_epoch"), position: try s.int("clip_data_position")))
-        }
+        try loader.restore(try s.cursor("data"))
+        if let clipLoader { try clipLoader.restore(try s.cursor("clip_data")) }
         completedSteps = checkpoint.step
         for w in checkpoint.warnings { note("warning: \(w)") }
         note("resumed from \(checkpoint.directory.path) at step \(checkpoint.step)")
@@ -131,12 +127,8 @@ public final class Trainer {
             s.add(optimizer: gan.discriminatorOptimizer, prefix: "discriminator_optimizer", names: gan.discriminatorNames)
         }
         s.set("rng", rng: rng)
-        s.set("data_epoch", double: Double(loader.cursor.epoch))
-        s.set("data_position", double: Double(loader.cursor.position))
-        if let clipLoader {
-            s.set("clip_data_epoch", double: Double(clipLoader.cursor.epoch))
-            s.set("clip_data_position", double: Double(clipLoader.cursor.position))
-        }
+        s.set("data", cursor: loader.cursor)
+        if let clipLoader { s.set("clip_data", cursor: clipLoader.cursor) }
         return s
     }
 
