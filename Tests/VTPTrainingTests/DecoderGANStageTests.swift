@@ -81,32 +81,12 @@ import VTPTensor
 
     @Test func killedAndResumedStageReproducesTheLosses() throws {
         let stage1 = try Self.firstStage()
-        let steps = 6
-        let whole = try Trainer(config: try Self.ganConfig(initFrom: stage1.path, output: TrainerTests.tempDir(), steps: steps,
-                                                           startStep: 1, adaptive: false, loss: "vanilla"))
-        whole.verbose = false
-        try whole.run()
-
         // Stopped after step 5: the last checkpoint is step 3 (discriminator and its optimizer included).
-        let out = TrainerTests.tempDir()
-        let first = try Trainer(config: try Self.ganConfig(initFrom: stage1.path, output: out, steps: steps, startStep: 1,
-                                                           adaptive: false, loss: "vanilla"))
-        first.verbose = false
-        first.stopAfter = 5
-        try first.run()
-        let resumed = try Trainer(config: try Self.ganConfig(initFrom: stage1.path, output: out, steps: steps, startStep: 1,
-                                                             adaptive: false, loss: "vanilla"))
-        resumed.verbose = false
-        #expect(resumed.completedSteps == 3)
-        try resumed.run()
-        let combined = Array(first.history.prefix(3)) + resumed.history
-        #expect(combined.count == steps)
-        for (a, b) in zip(whole.history, combined) {
-            #expect(a.map(\.0) == b.map(\.0))
-            #expect(a.map(\.1) == b.map(\.1), "resumed losses differ: \(a) vs \(b)")
-        }
+        let history = try TrainerTests.expectResumeReproducesLosses(steps: 6, stopAfter: 5, checkpointStep: 3) { out, steps in
+            try Self.ganConfig(initFrom: stage1.path, output: out, steps: steps, startStep: 1, adaptive: false, loss: "vanilla")
+        }.history
         // Without the adaptive weight λ is gan.weight.
-        #expect(whole.history[2].first { $0.0 == "gan_weight" }?.1 == 0.5)
+        #expect(history[2].first { $0.0 == "gan_weight" }?.1 == 0.5)
     }
 
     @Test func initFromAcceptsModelCheckpointAndRunFolders() throws {

@@ -83,21 +83,9 @@ import VTPTensor
     }
 
     @Test func killedAndResumedRunWithTwoStreams() throws {
-        let overrides = ["objectives.clip.batch_size=24"]
-        let whole = try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: 6).applying(overrides: overrides))
-        whole.verbose = false
-        try whole.run()
-        let out = Self.tempDir()
-        let first = try Trainer(config: try Self.tinyConfig(output: out, steps: 6).applying(overrides: overrides))
-        first.verbose = false
-        first.stopAfter = 4
-        try first.run()
-        let resumed = try Trainer(config: try Self.tinyConfig(output: out, steps: 6).applying(overrides: overrides))
-        resumed.verbose = false
-        #expect(resumed.completedSteps == 3)
-        try resumed.run()
-        let combined = Array(first.history.prefix(3)) + resumed.history
-        #expect(combined.map { $0.map(\.1) } == whole.history.map { $0.map(\.1) })
+        try Self.expectResumeReproducesLosses(steps: 6, stopAfter: 4, checkpointStep: 3) { out, steps in
+            try Self.tinyConfig(output: out, steps: steps).applying(overrides: ["objectives.clip.batch_size=24"])
+        }
     }
 
     // eval_every 0 means never, except the final evaluation; a positive interval evaluates on its multiples.
@@ -126,28 +114,41 @@ import VTPTensor
         #expect(unlabeled.knnAccuracy == nil && unlabeled.psnr != nil)
     }
 
-    @Test func killedAndResumedRunReproducesTheLosses() throws {
-        let steps = 8
-        let whole = try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: steps))
+    /// An uninterrupted run of `steps` steps, and a run in another folder stopped after `stopAfter` steps (its last
+    /// checkpoint at `checkpointStep`) then resumed: the resumed run restarts at `checkpointStep` and the per-step
+    /// losses of the two runs are the same. Returns the stopped-and-resumed run's folder and the per-step losses.
+    @discardableResult
+    static func expectResumeReproducesLosses(steps: Int, stopAfter: Int, checkpointStep: Int,
+                                             sourceLocation: SourceLocation = #_sourceLocation,
+                                             config: (URL, Int) throws -> TrainConfig)
+        throws -> (output: URL, history: [[(String, Float)]]) {
+        let whole = try Trainer(config: try config(tempDir(), steps))
         whole.verbose = false
         try whole.run()
-
-        // Killed at step 5: the last checkpoint is step 3, steps 4–5 are lost, metrics.jsonl holds 5 lines.
-        let out = Self.tempDir()
-        let first = try Trainer(config: try Self.tinyConfig(output: out, steps: steps))
+        let out = tempDir()
+        let first = try Trainer(config: try config(out, steps))
         first.verbose = false
-        first.stopAfter = 5
+        first.stopAfter = stopAfter
         try first.run()
-        let resumed = try Trainer(config: try Self.tinyConfig(output: out, steps: steps))
+        let resumed = try Trainer(config: try config(out, steps))
         resumed.verbose = false
-        #expect(resumed.completedSteps == 3)
+        #expect(resumed.completedSteps == checkpointStep, sourceLocation: sourceLocation)
         try resumed.run()
-        let combined = Array(first.history.prefix(3)) + resumed.history
-        #expect(combined.count == steps)
+        let combined = Array(first.history.prefix(checkpointStep)) + resumed.history
+        #expect(combined.count == steps, sourceLocation: sourceLocation)
         for (a, b) in zip(whole.history, combined) {
-            #expect(a.map(\.0) == b.map(\.0))
-            #expect(a.map(\.1) == b.map(\.1), "resumed losses differ: \(a) vs \(b)")
+            #expect(a.map(\.0) == b.map(\.0), sourceLocation: sourceLocation)
+            #expect(a.map(\.1) == b.map(\.1), "resumed losses differ: \(a) vs \(b)", sourceLocation: sourceLocation)
         }
+        return (out, whole.history)
+    }
+
+    @Test func killedAndResumedRunReproducesTheLosses() throws {
+        let steps = 8
+        // Killed at step 5: the last checkpoint is step 3, steps 4–5 are lost, metrics.jsonl holds 5 lines.
+        let out = try Self.expectResumeReproducesLosses(steps: steps, stopAfter: 5, checkpointStep: 3) { out, steps in
+            try Self.tinyConfig(output: out, steps: steps)
+        }.output
         // metrics.jsonl has one line per step, steps 1…8 in order.
         let records = try MetricsLogger.read(out.appendingPathComponent("metrics.jsonl"))
         #expect(records.map(\.step) == Array(1...steps))
