@@ -17,12 +17,12 @@ import Testing
     @Test func matmulMatchesNaive() {
         let a = randn([37, 19], seed: 1), b = randn([19, 23], seed: 2)
         let ref = naiveMatmul(a.scalars, b.scalars, m: 37, k: 19, n: 23)
-        #expect(maxAbsDiff(a.matmul(b), ref) < 1e-4)
-        #expect(maxAbsDiff(a.transposed().matmul(b, transposeA: true), ref) < 1e-4)
-        #expect(maxAbsDiff(a.matmul(b.transposed(), transposeB: true), ref) < 1e-4)
+        #expect(maxAbsDifference(a.matmul(b), ref) < 1e-4)
+        #expect(maxAbsDifference(a.transposed().matmul(b, transposeA: true), ref) < 1e-4)
+        #expect(maxAbsDifference(a.matmul(b.transposed(), transposeB: true), ref) < 1e-4)
         // bf16 inputs: error of the order of 2^-8 relative per product.
         let bf = MatmulMode.with(.bf16) { a.matmul(b) }
-        let err = maxAbsDiff(bf, ref)
+        let err = maxAbsDifference(bf, ref)
         #expect(err > 0 && err < 0.15)
     }
 
@@ -30,7 +30,7 @@ import Testing
         let x = randn([4, 3], seed: 3), w = randn([5, 3], seed: 4), b = randn([5], seed: 5)
         let ref = naiveMatmul(x.scalars, w.transposed().scalars, m: 4, k: 3, n: 5)
         let refB = (0..<20).map { ref[$0] + b.scalars[$0 % 5] }
-        #expect(maxAbsDiff(x.linear(w, b), refB) < 1e-5)
+        #expect(maxAbsDifference(x.linear(w, b), refB) < 1e-5)
     }
 
     @Test func conv2dMatchesNaive() {
@@ -61,7 +61,7 @@ import Testing
             let src = x.data[((b * 8 + c * 4 + i * 2 + j) * 2 + y0) * 3 + x0]
             #expect(y.data[((b * 2 + c) * 4 + yy) * 6 + xx] == src)
         } } } }
-        #expect(maxAbsDiff(y.pixelUnshuffle(2), x) == 0)
+        #expect(maxAbsDifference(y.pixelUnshuffle(2), x) == 0)
     }
 
     func naiveAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, mask: Tensor?, causal: Bool) -> Tensor {
@@ -90,10 +90,10 @@ import Testing
     @Test func attentionMatchesNaive() {
         let q = randn([2, 3, 7, 8], seed: 9), k = randn([2, 3, 11, 8], seed: 10), v = randn([2, 3, 11, 8], seed: 11)
         let mask = randn([7, 11], seed: 12)
-        #expect(maxAbsDiff(Tensor.attention(q: q, k: k, v: v), naiveAttention(q, k, v, mask: nil, causal: false)) < 1e-5)
-        #expect(maxAbsDiff(Tensor.attention(q: q, k: k, v: v, mask: mask), naiveAttention(q, k, v, mask: mask, causal: false)) < 1e-5)
+        #expect(maxAbsDifference(Tensor.attention(q: q, k: k, v: v), naiveAttention(q, k, v, mask: nil, causal: false)) < 1e-5)
+        #expect(maxAbsDifference(Tensor.attention(q: q, k: k, v: v, mask: mask), naiveAttention(q, k, v, mask: mask, causal: false)) < 1e-5)
         let k7 = randn([2, 3, 7, 8], seed: 13), v7 = randn([2, 3, 7, 8], seed: 14)
-        #expect(maxAbsDiff(Tensor.attention(q: q, k: k7, v: v7, causal: true), naiveAttention(q, k7, v7, mask: nil, causal: true)) < 1e-5)
+        #expect(maxAbsDifference(Tensor.attention(q: q, k: k7, v: v7, causal: true), naiveAttention(q, k7, v7, mask: nil, causal: true)) < 1e-5)
     }
 
     @Test func attentionBlocksQueriesWhenScoresExceedBudget() {
@@ -104,7 +104,7 @@ import Testing
         AttentionKernels.scoreBudget = 2 * 33 * 5  // 5 query rows per block
         defer { AttentionKernels.scoreBudget = saved }
         #expect(AttentionKernels.blockRows(bh: 2, nq: 33, nk: 33) == 5)
-        #expect(maxAbsDiff(Tensor.attention(q: q, k: k, v: v, causal: true), full) < 1e-6)
+        #expect(maxAbsDifference(Tensor.attention(q: q, k: k, v: v, causal: true), full) < 1e-6)
         checkGradients("attention in blocks", [q, k, v]) { Tensor.attention(q: $0[0], k: $0[1], v: $0[2], causal: true) }
     }
 
@@ -125,7 +125,7 @@ import Testing
         // Spot-check a few rows against the naive formula.
         let rowCheck = naiveAttention(q.slice(axis: 2, 0..<2).slice(axis: 1, 0..<1), k.slice(axis: 1, 0..<1),
                                       v.slice(axis: 1, 0..<1), mask: nil, causal: false)
-        #expect(maxAbsDiff(out.slice(axis: 2, 0..<2).slice(axis: 1, 0..<1), rowCheck) < 1e-4)
+        #expect(maxAbsDifference(out.slice(axis: 2, 0..<2).slice(axis: 1, 0..<1), rowCheck) < 1e-4)
     }
 
     @Test func normsMatchFormula() {
@@ -148,7 +148,7 @@ import Testing
     @Test func softmaxAndCrossEntropyKnownAnswers() {
         // softmax([0, ln 3]) = [1/4, 3/4]; CE with target 1 = −ln(3/4).
         let x = Tensor([0, Foundation.log(3)], shape: [1, 2])
-        #expect(maxAbsDiff(x.softmax(), [0.25, 0.75]) < 1e-6)
+        #expect(maxAbsDifference(x.softmax(), [0.25, 0.75]) < 1e-6)
         #expect(abs(x.crossEntropy(targets: [1]).item - Float(-Foundation.log(0.75))) < 1e-6)
         let masked = Tensor([1, -.infinity, 2], shape: [1, 3]).softmax()
         #expect(masked.data[1] == 0)

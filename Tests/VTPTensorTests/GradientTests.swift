@@ -107,11 +107,11 @@ import Testing
         let fused = qkv.splitHeads(2, rope: (sin, cos, 1, false))
         let parts = qkv.reshaped([2, 5, 3, 2, 4]).permuted([2, 0, 3, 1, 4]).split([1, 1, 1], axis: 0).map { $0.reshaped([2, 2, 5, 4]) }
         let ref = Tensor.concat([parts[0].rope(sin: sin, cos: cos, prefix: 1), parts[1].rope(sin: sin, cos: cos, prefix: 1), parts[2]], axis: 0)
-        #expect(maxAbsDiff(fused, ref.reshaped([3, 2, 2, 5, 4])) == 0)
+        #expect(maxAbsDifference(fused, ref.reshaped([3, 2, 2, 5, 4])) == 0)
         let packedOut = Tensor.attention(packed: fused)
         let unfused = Tensor.attention(q: ref.slice(axis: 0, 0..<2).reshaped([2, 2, 5, 4]), k: ref.slice(axis: 0, 2..<4).reshaped([2, 2, 5, 4]),
                                        v: ref.slice(axis: 0, 4..<6).reshaped([2, 2, 5, 4]))
-        #expect(maxAbsDiff(packedOut, unfused) < 1e-6)
+        #expect(maxAbsDifference(packedOut, unfused) < 1e-6)
         checkGradients("splitHeads + rope", [qkv]) { $0[0].splitHeads(2, rope: (sin, cos, 1, false)) }
         checkGradients("splitHeads", [qkv]) { $0[0].splitHeads(2) }
         checkGradients("packed attention", [qkv]) { Tensor.attention(packed: $0[0].splitHeads(2), causal: true) }

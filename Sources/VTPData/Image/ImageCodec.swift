@@ -1,5 +1,6 @@
 import CVTPData
 import Foundation
+import VTPTensor
 
 /// Output container for `RGBImage.encode` / `write`.
 public enum ImageFormat: Sendable, Equatable {
@@ -199,41 +200,8 @@ extension RGBImage {
                 path: path, reason: "cannot infer the format from extension '\(url.pathExtension)'; pass format: .png or .jpeg(quality:)")
         }
         let bytes = try encode(resolved)
-        try Self.writeAtomically(bytes, to: url)
-    }
-
-    static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ImageError.writeFailed(path: path, reason: "directory '\(directory)' does not exist")
-        }
-        let tmpName = ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let tmpPath = (directory as NSString).appendingPathComponent(tmpName)
-        let fd = open(tmpPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw ImageError.writeFailed(path: path, reason: "cannot create temporary file: \(String(cString: strerror(errno)))")
-        }
-        var failure: String? = nil
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                offset += n
-            }
-        }
-        if failure == nil, fsync(fd) != 0 { failure = "fsync: \(String(cString: strerror(errno)))" }
-        if close(fd) != 0, failure == nil { failure = "close: \(String(cString: strerror(errno)))" }
-        if failure == nil, rename(tmpPath, path) != 0 { failure = "rename: \(String(cString: strerror(errno)))" }
-        if let failure {
-            unlink(tmpPath)
-            throw ImageError.writeFailed(path: path, reason: failure)
+        do { try AtomicFile.write(bytes, to: url) } catch let e as AtomicFile.Failure {
+            throw ImageError.writeFailed(path: path, reason: "\(e)")
         }
     }
 }

@@ -145,9 +145,6 @@ final class OneDNN: @unchecked Sendable {
         if ok { dnnl_primitive_desc_destroy(pd) }
         return ok
     }()
-
-    /// Number of cached primitives (for tests and benchmarks).
-    var cachedPrimitives: Int { lock.lock(); defer { lock.unlock() }; return cache.count }
 }
 
 /// The GEMM entry point used by all ops.

@@ -36,6 +36,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
 
     // Access
     case tensorNotFound(file: String, tensor: String)
+    /// A tensor an input file must hold is absent (`available`: the names it has).
+    case missingTensor(file: String, tensor: String, available: [String])
     case dtypeNotConvertible(file: String, tensor: String, dtype: DType, to: String)
 
     // Writing
@@ -87,6 +89,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
         case let .dataNotCovered(f, c, s):
             return "\(f): tensors cover \(c) bytes but the data area is \(s) bytes (trailing data)"
         case let .tensorNotFound(f, t): return "\(f): no tensor named '\(t)'"
+        case let .missingTensor(f, t, a): return "\(f) has no tensor named '\(t)' (it has: \(a.isEmpty ? "none" : a.joined(separator: ", ")))"
         case let .dtypeNotConvertible(f, t, d, to): return "\(f): tensor '\(t)': \(d) cannot be read as \(to)"
         case let .invalidTensorName(f, t, r): return "\(f): tensor name '\(t)': \(r)"
         case let .invalidShape(f, t, s): return "\(f): tensor '\(t)': invalid shape \(s)"

@@ -42,6 +42,15 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return tensors[i]
     }
 
+    /// The tensor `name` as an F32 tensor of its shape (any float dtype converted). A missing name is an error
+    /// listing the names the file has.
+    public func tensor(_ name: String) throws -> Tensor {
+        guard contains(name) else {
+            throw SafeTensorsError.missingTensor(file: url.path, tensor: name, available: names)
+        }
+        return Tensor(try floats(name), shape: try info(name).shape)
+    }
+
     /// Calls `body` with the tensor's little-endian bytes inside the mapping (no copy; may be unaligned).
     /// The buffer must not escape `body`.
     public func withRawBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {

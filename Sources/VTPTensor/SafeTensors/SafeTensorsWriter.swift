@@ -199,77 +199,21 @@ public struct SafeTensorsWriter: Sendable {
         let (order, header) = try layout()
         var chunks: [[UInt8]] = [withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) }, header]
         chunks.append(contentsOf: order.map(\.data))
-        try AtomicFileWriter.write(chunks: chunks, to: url, failAfterBytes: failAfterBytesForTesting)
+        try Self.writeFile(chunks: chunks, to: url, failAfterBytes: failAfterBytesForTesting)
     }
 }
 
-/// Writes a file by temporary file + fsync + rename.
-enum AtomicFileWriter {
-    static func write(chunks: [[UInt8]], to url: URL, failAfterBytes: Int? = nil) throws {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        var st = stat()
-        if stat(directory, &st) != 0 {
-            let code = errno
-            if code == ENOENT { throw SafeTensorsError.directoryMissing(file: path, directory: directory) }
-            throw SafeTensorsError.notWritable(file: path, reason: "directory \(directory): \(errnoDescription(code))")
-        }
-        if (st.st_mode & S_IFMT) != S_IFDIR {
-            throw SafeTensorsError.notWritable(file: path, reason: "\(directory) is not a directory")
-        }
-        var template = Array((directory + "/." + url.lastPathComponent + ".tmp-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        if fd < 0 {
-            let code = errno
-            throw SafeTensorsError.notWritable(
-                file: path, reason: "cannot create a file in \(directory): \(errnoDescription(code))")
-        }
-        let tempPath = String(cString: template)
-        var isOpen = true
+extension SafeTensorsWriter {
+    /// `AtomicFile.write` with its failures as `SafeTensorsError`s.
+    static func writeFile(chunks: [[UInt8]], to url: URL, failAfterBytes: Int? = nil) throws {
         do {
-            var written = 0
-            for chunk in chunks {
-                try chunk.withUnsafeBytes { raw in
-                    var done = 0
-                    while done < raw.count {
-                        var n = raw.count - done
-                        if let limit = failAfterBytes {
-                            if written >= limit { throw SafeTensorsError.writeFailed(file: path, reason: "injected failure") }
-                            n = min(n, limit - written)
-                        }
-                        let r = posixWrite(fd, raw.baseAddress! + done, n)
-                        if r < 0 {
-                            if errno == EINTR { continue }
-                            throw SafeTensorsError.writeFailed(file: path, reason: errnoDescription(errno))
-                        }
-                        done += r
-                        written += r
-                    }
-                }
+            try AtomicFile.write(chunks: chunks, to: url, failAfterBytes: failAfterBytes)
+        } catch let e as AtomicFile.Failure {
+            switch e {
+            case .directoryMissing(let f, let d): throw SafeTensorsError.directoryMissing(file: f, directory: d)
+            case .notWritable(let f, let r): throw SafeTensorsError.notWritable(file: f, reason: r)
+            case .writeFailed(let f, let r): throw SafeTensorsError.writeFailed(file: f, reason: r)
             }
-            if let limit = failAfterBytes, written >= limit {
-                throw SafeTensorsError.writeFailed(file: path, reason: "injected failure")
-            }
-            if fchmod(fd, 0o644) != 0 || fsync(fd) != 0 {
-                throw SafeTensorsError.writeFailed(file: path, reason: errnoDescription(errno))
-            }
-            isOpen = false
-            if close(fd) != 0 { throw SafeTensorsError.writeFailed(file: path, reason: errnoDescription(errno)) }
-            if rename(tempPath, path) != 0 {
-                throw SafeTensorsError.writeFailed(file: path, reason: "rename: \(errnoDescription(errno))")
-            }
-        } catch {
-            if isOpen { close(fd) }
-            unlink(tempPath)
-            throw error
-        }
-        let dfd = posixOpenDirectory(directory)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
         }
     }
 }
-
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
-private func posixOpenDirectory(_ path: String) -> Int32 { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }

@@ -170,7 +170,7 @@ extension SafeTensorsWriter {
         meta.removeAll { $0.0 == "total_size" }
         meta.append(("total_size", .number(String(totalDataBytes))))
         let text = Self.pythonIndentedJSON(metadata: meta, weightMap: weightMap)
-        try AtomicFileWriter.write(chunks: [Array(text.utf8)], to: indexURL)
+        try SafeTensorsWriter.writeFile(chunks: [Array(text.utf8)], to: indexURL)
         return SafeTensorsShardedWriteResult(shardURLs: urls, indexURL: indexURL)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VTPTensor
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -31,24 +32,9 @@ enum DurableFiles {
         return out.sorted()
     }
 
-    /// Writes `bytes` to `url` by temporary file + fsync + rename + fsync of the directory.
-    static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
-        let dir = url.deletingLastPathComponent().path
-        let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw CheckpointError.writeFailed("cannot create \(tmp): \(String(cString: strerror(errno)))") }
-        var ok = false
-        defer { if !ok { unlink(tmp) } }
-        do {
-            defer { close(fd) }
-            try writeAll(fd, bytes, path: tmp)
-            guard fsync(fd) == 0 else { throw CheckpointError.writeFailed("fsync \(tmp): \(String(cString: strerror(errno)))") }
-        }
-        guard rename(tmp, url.path) == 0 else {
-            throw CheckpointError.writeFailed("rename \(tmp) -> \(url.path): \(String(cString: strerror(errno)))")
-        }
-        ok = true
-        try sync(dir)
+    /// Writes `data` to `url` atomically (`AtomicFile`), as a checkpoint error when it fails.
+    static func writeAtomically(_ data: Data, to url: URL) throws {
+        do { try AtomicFile.write(data, to: url) } catch let e as AtomicFile.Failure { throw CheckpointError.writeFailed("\(e)") }
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {

@@ -171,7 +171,7 @@ public final class MetricsLogger {
                 dropped += 1
             }
         }
-        if dropped > 0 { try DurableFiles.writeAtomically(kept, to: url) }
+        if dropped > 0 { try DurableFiles.writeAtomically(Data(kept), to: url) }
         return dropped
     }
 }
