@@ -1,10 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Kernels are compiled optimised (-O keeps preconditions: shape checks stay on) even in debug builds (tests would otherwise crawl) and for x86-64-v3 (LLVM name "haswell")
-/// (AVX2 + FMA), which every x86 CPU since 2013 has.
-let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
-let optimisedFlags: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
+/// The library targets are compiled optimised (-O keeps preconditions: shape checks stay on) even in debug builds
+/// (tests would otherwise crawl) and, on x86-64 Linux, for x86-64-v3 (LLVM name "haswell": AVX2 + FMA, which every
+/// x86 CPU since 2013 has) so that our own SIMD kernels use FMA.
+///
+/// SwiftPM refuses `unsafeFlags` in a package that another package depends on by version, so a checkout at a
+/// release tag (how a version dependency is checked out) builds without them: release builds are -O anyway and
+/// the matrix products run in oneDNN with its own CPU dispatch; add `-Xswiftc -target-cpu -Xswiftc x86-64-v3` to
+/// that build for the FMA kernels (README, "Using SwiftVTP as a library"). Path, branch and revision
+/// dependencies and this repository itself keep the flags. SWIFTVTP_PORTABLE=1 drops them too.
+let tagged = Context.gitInformation?.currentTag != nil || Context.environment["SWIFTVTP_PORTABLE"] == "1"
+let optimisedFlags: [SwiftSetting] = tagged ? [] : [.unsafeFlags(["-O", "-target-cpu", "haswell"], .when(platforms: [.linux]))]
 
 let package = Package(
     name: "SwiftVTP",
@@ -26,9 +33,9 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .target(
             name: "CVTPData", path: "Sources/CVTPData",
-            cSettings: [.unsafeFlags(["-O2"])],
+            cSettings: tagged ? [] : [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
-        .target(name: "VTPTensor", dependencies: ["CDNNL"], swiftSettings: kernelFlags),
+        .target(name: "VTPTensor", dependencies: ["CDNNL"], swiftSettings: optimisedFlags),
         .target(name: "VTPNN", dependencies: ["VTPTensor"], swiftSettings: optimisedFlags),
         .target(name: "VTPModels", dependencies: ["VTPNN"], swiftSettings: optimisedFlags),
         .target(
@@ -44,9 +51,10 @@ let package = Package(
         .target(name: "VTPTestSupport", dependencies: ["VTPTensor"], path: "Tests/VTPTestSupport"),
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),
-        .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"]),
         .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining", "VTPTestSupport"]),
+        .testTarget(name: "vtpTests", dependencies: ["vtp", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

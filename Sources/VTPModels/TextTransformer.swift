@@ -4,32 +4,6 @@ import VTPTensor
 
 // port of MiniMax-AI/VTP vtp/models/encoders/text_transformer.py (OpenCLIP text tower; written anew)
 
-/// `torch.nn.MultiheadAttention` (batch first). Keys: `in_proj_weight` [3W, W], `in_proj_bias` [3W], `out_proj`.
-public final class MultiheadAttention: Module {
-    public let inProjWeight: Parameter, inProjBias: Parameter
-    public let outProj: Linear
-    public let heads: Int
-    public var items: [ModuleItem] {
-        [.parameter("in_proj_weight", inProjWeight), .parameter("in_proj_bias", inProjBias), .child("out_proj", outProj)]
-    }
-
-    init(width: Int, heads: Int, rng: inout RNG) {
-        let std = 1 / Float(width).squareRoot()
-        inProjWeight = Parameter(Tensor.randomNormal([3 * width, width], std: std, rng: &rng))
-        inProjBias = Parameter(Tensor.zeros([3 * width]))
-        outProj = Linear(width, width, rng: &rng)
-        self.heads = heads
-    }
-
-    /// x [B, L, W] → [B, L, W], causal when `causal`.
-    func callAsFunction(_ x: Tensor, causal: Bool) -> Tensor {
-        let (b, l, w) = (x.shape[0], x.shape[1], x.shape[2])
-        let packed = x.linear(inProjWeight.value, inProjBias.value).splitHeads(heads)
-        let o = Tensor.attention(packed: packed, causal: causal)
-        return outProj(o.permuted([0, 2, 1, 3]).reshaped([b, l, w]))
-    }
-}
-
 /// OpenCLIP `ResidualAttentionBlock`. Keys: `ln_1`, `attn`, `ls_1`, `ln_2`, `mlp.c_fc`, `mlp.c_proj`, `ls_2`.
 public final class ResidualAttentionBlock: Module {
     let ln1: LayerNorm, ln2: LayerNorm
@@ -101,7 +75,7 @@ public final class TextTransformer: Module {
                                    quickGELU: c.textQuickGelu, rng: &rng)
         }
         lnFinal = LayerNorm(w, eps: 1e-5)
-        let hasProjection = c.textProjType != "none" && c.textEmbedDim > 0
+        let hasProjection = c.hasTextProjection
         if hasProjection && c.textProjBias {
             projectionLinear = Linear(w, w, rng: &rng)
             projectionMatrix = nil
@@ -124,10 +98,10 @@ public final class TextTransformer: Module {
         for blk in resblocks { x = blk(x, causal: !config.textNoCausalMask) }
         x = lnFinal(x)
         var pooled: Tensor
-        switch config.textPoolType {
-        case "first": pooled = x.slice(axis: 1, 0..<1).reshaped([rows, -1])
-        case "last": pooled = x.slice(axis: 1, (l - 1)..<l).reshaped([rows, -1])
-        case "argmax":
+        switch config.textPooling {
+        case .first: pooled = x.slice(axis: 1, 0..<1).reshaped([rows, -1])
+        case .last: pooled = x.slice(axis: 1, (l - 1)..<l).reshaped([rows, -1])
+        case .argmax:
             // Position of the largest id in each row (the end token); the first maximum wins.
             let idx = (0..<rows).map { r -> Int in
                 let row = ids[(r * l)..<((r + 1) * l)]
@@ -135,7 +109,7 @@ public final class TextTransformer: Module {
                 return r * l + (row.firstIndex(of: m)! - r * l)
             }
             pooled = x.reshaped([rows * l, -1]).gatherRows(idx)
-        default: pooled = x
+        case .none: pooled = x
         }
         if let p = projectionMatrix { pooled = pooled.matmul(p.value) }
         if let p = projectionLinear { pooled = p(pooled) }

@@ -169,7 +169,7 @@ public struct VTPConfig: Codable, Equatable, Sendable {
         need(FFNKind(rawValue: visionFfnLayer) != nil, "vision_ffn_layer '\(visionFfnLayer)' is not one of \(FFNKind.allCases.map(\.rawValue))")
         need(NormKind(rawValue: visionNormLayer) != nil, "vision_norm_layer '\(visionNormLayer)' is not one of \(NormKind.allCases.map(\.rawValue))")
         need(latentChannels > 0, "vision_feature_bottleneck must be positive")
-        need(["cls", "pooled"].contains(visionClipFeat), "vision_clip_feat must be 'cls' or 'pooled', got '\(visionClipFeat)'")
+        need(ClipFeature(rawValue: visionClipFeat) != nil, "vision_clip_feat must be 'cls' or 'pooled', got '\(visionClipFeat)'")
         if trainReconstruction {
             need(decoderEmbedDim > 0 && decoderNumHeads > 0 && decoderEmbedDim % (4 * max(decoderNumHeads, 1)) == 0,
                  "decoder_embed_dim (\(decoderEmbedDim)) must be divisible by 4 × decoder_num_heads (\(decoderNumHeads))")
@@ -182,7 +182,7 @@ public struct VTPConfig: Codable, Equatable, Sendable {
             need(textEmbedDim > 0 && textNumHeads > 0 && textEmbedDim % textNumHeads == 0,
                  "text_embed_dim (\(textEmbedDim)) must be a multiple of text_num_heads (\(textNumHeads))")
             need(textContextLength > 0 && textVocabSize > 0, "text_context_length and text_vocab_size must be positive")
-            need(["first", "last", "argmax", "none"].contains(textPoolType), "text_pool_type must be first, last, argmax or none")
+            need(TextPooling(rawValue: textPoolType) != nil, "text_pool_type must be first, last, argmax or none")
             need(!textEmbedCls, "text_embed_cls=true is not usable with the official VTPModel (its positional embedding would not match the context); not supported")
         }
         if !problems.isEmpty { throw VTPError.invalidConfig(problems) }
@@ -200,4 +200,29 @@ public enum FFNKind: String, CaseIterable, Sendable {
         case .swiglu128: return 128
         }
     }
+}
+
+/// Which trunk output feeds the CLIP image head (`vision_clip_feat`).
+public enum ClipFeature: String, CaseIterable, Sendable {
+    /// The final-norm CLS token.
+    case cls
+    /// The mean of the final-norm patch tokens.
+    case pooled
+}
+
+/// How the text tower pools its tokens (`text_pool_type`).
+public enum TextPooling: String, CaseIterable, Sendable {
+    /// The first token, the last token, or the position of the largest id (the end token) in each row.
+    case first, last, argmax
+    /// No pooling: per-token features.
+    case none
+}
+
+extension VTPConfig {
+    /// `vision_clip_feat` as a choice (`validate()` rejects other strings).
+    public var clipFeature: ClipFeature { ClipFeature(rawValue: visionClipFeat) ?? .cls }
+    /// `text_pool_type` as a choice (`validate()` rejects other strings).
+    public var textPooling: TextPooling { TextPooling(rawValue: textPoolType) ?? .argmax }
+    /// Whether the text tower has a projection (`text_proj_type` other than "none" and a non-empty width).
+    public var hasTextProjection: Bool { textProjType != "none" && textEmbedDim > 0 }
 }

@@ -69,11 +69,11 @@ public final class VTPModel: Module {
         for i in wanted where i < 0 || i >= depth {
             throw VTPError.invalidInput("block index \(i) is out of range 0..<\(depth)")
         }
-        let (tokens, h, w) = trunk.prepareTokens(images)
-        var taken: [Int: Tensor] = [:]
-        _ = trunk.runBlocks(tokens, h: h, w: w, precision: ropePrecision) { i, x in
+        var taken: [Int: Tensor] = [:], unused = RNG(seed: 0)
+        let f = trunk.features(images, precision: ropePrecision, rng: &unused) { i, x in
             if wanted.contains(i) { taken[i] = x }
         }
+        let (h, w) = (f.height, f.width)
         return wanted.sorted().map { i in
             let (cls, patches) = trunk.finalNorm(taken[i]!)
             if reshape {
@@ -134,7 +134,7 @@ public final class VTPModel: Module {
     public func clipImageFeatures(cls: Tensor, patches: Tensor, normalize: Bool = true) throws -> Tensor {
         guard let visualProj else { throw VTPError.towerMissing("this model has no CLIP towers (train_clip is false)") }
         let bottleneck = config.visionBottleneckAeOnly ? nil : trunk.featureBottleneck
-        let feature = config.visionClipFeat == "pooled"
+        let feature = config.clipFeature == .pooled
             ? (bottleneck.map { $0(patches) } ?? patches).mean(axis: 1)
             : (bottleneck.map { $0(cls) } ?? cls)
         let f = visualProj(feature)

@@ -28,3 +28,17 @@ extension VTPConfig {
 
     public static let presetNames = ["tiny", "small", "base", "large"]
 }
+
+extension VTPModel {
+    /// A randomly initialised model of `preset` (official initialisation, `seed`) with `imageSize` recorded in its
+    /// config, saved in the official format to `directory`.
+    public static func initialize(preset: String, imageSize: Int = 256, seed: UInt64 = 0, directory: URL) throws -> VTPModel {
+        guard var config = VTPConfig.preset(preset) else {
+            throw VTPError.invalidInput("unknown preset '\(preset)'; choose one of \(VTPConfig.presetNames.joined(separator: ", "))")
+        }
+        config.imageSize = imageSize
+        let m = try VTPModel(config: config, seed: seed)
+        try m.save(directory: directory)
+        return m
+    }
+}

@@ -85,23 +85,16 @@ public final class VisionTransformer: Module {
         return (tokens, h, w)
     }
 
-    /// Runs the blocks, calling `tap(i, x)` after block i; returns the last hidden state [B, 1+N, D].
-    public func runBlocks(_ x: Tensor, h: Int, w: Int, precision: RopePrecision,
-                          tap: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+    /// Runs the blocks, calling `tap(i, x)` after block i; returns the last hidden state [B, 1+N, D]. With
+    /// `dropRatio` > 0, each block applies DINOv2's per-sample stochastic depth drawn from `rng` (training).
+    func runBlocks(_ x: Tensor, h: Int, w: Int, precision: RopePrecision, dropRatio: Float, rng: inout RNG,
+                   tap: ((Int, Tensor) -> Void)?) -> Tensor {
         let rope = ropeEmbed.tables(height: h, width: w, precision: precision)
         var x = x
         for (i, blk) in blocks.enumerated() {
-            x = blk(x, rope: rope, precision: precision)
+            x = blk(x, rope: rope, precision: precision, dropRatio: dropRatio, rng: &rng)
             tap?(i, x)
         }
-        return x
-    }
-
-    /// Training forward of the blocks with per-sample stochastic depth `dropRatio` (see `SelfAttentionBlock`).
-    public func runBlocks(_ x: Tensor, h: Int, w: Int, precision: RopePrecision, dropRatio: Float, rng: inout RNG) -> Tensor {
-        let rope = ropeEmbed.tables(height: h, width: w, precision: precision)
-        var x = x
-        for blk in blocks { x = blk(x, rope: rope, precision: precision, dropRatio: dropRatio, rng: &rng) }
         return x
     }
 
@@ -112,14 +105,32 @@ public final class VisionTransformer: Module {
         return (n.slice(axis: 1, 0..<1).reshaped([n.shape[0], n.shape[2]]), n.slice(axis: 1, 1..<t))
     }
 
-    /// Full forward: final-norm CLS [B, C] and patches [B, N, C], through the bottleneck when `useBottleneck`.
+    /// The one forward of the trunk, used by inference, evaluation and every training objective: tokens (patch
+    /// embeddings with `masks` replaced by `mask_token`, as iBOT) → blocks (per-sample drop with `dropRatio` > 0,
+    /// from `rng`; `tap(i, x)` after block i) → final norm. Returns CLS [B, D], patches [B, N, D] and the grid.
+    public func features(_ images: Tensor, masks: [Bool]? = nil, precision: RopePrecision, dropRatio: Float = 0,
+                         rng: inout RNG, tap: ((Int, Tensor) -> Void)? = nil) -> TrunkFeatures {
+        let (tokens, h, w) = prepareTokens(images, masks: masks)
+        let (cls, patches) = finalNorm(runBlocks(tokens, h: h, w: w, precision: precision, dropRatio: dropRatio, rng: &rng, tap: tap))
+        return TrunkFeatures(cls: cls, patches: patches, height: h, width: w)
+    }
+
+    /// Inference forward: final-norm CLS [B, C] and patches [B, N, C], through the bottleneck when `useBottleneck`.
     public func callAsFunction(_ images: Tensor, useBottleneck: Bool, precision: RopePrecision,
                                masks: [Bool]? = nil) -> TrunkOutput {
-        let (tokens, h, w) = prepareTokens(images, masks: masks)
-        let (cls, patches) = finalNorm(runBlocks(tokens, h: h, w: w, precision: precision))
+        var unused = RNG(seed: 0)
+        let f = features(images, masks: masks, precision: precision, rng: &unused)
         if useBottleneck, let fb = featureBottleneck {
-            return TrunkOutput(clsToken: fb(cls), patchTokens: fb(patches))
+            return TrunkOutput(clsToken: fb(f.cls), patchTokens: fb(f.patches))
         }
-        return TrunkOutput(clsToken: cls, patchTokens: patches)
+        return TrunkOutput(clsToken: f.cls, patchTokens: f.patches)
     }
+}
+
+/// The trunk's final-norm features of a batch: CLS [B, D], patch tokens [B, N, D], the patch grid h × w.
+public struct TrunkFeatures {
+    public var cls: Tensor
+    public var patches: Tensor
+    public var height: Int
+    public var width: Int
 }

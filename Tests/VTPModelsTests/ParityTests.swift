@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VTPTestSupport
 import VTPNN
 @testable import VTPModels
 import VTPTensor
@@ -42,8 +43,7 @@ enum VTPTinyFixture {
             guard let got = ours[name] else { Issue.record("missing output \(name)"); continue }
             #expect(got.shape == want.shape, "\(name): shape \(got.shape) vs \(want.shape)")
             guard got.shape == want.shape else { continue }
-            var worst: Float = 0
-            for i in 0..<got.count { worst = max(worst, abs(got.data[i] - want.data[i])) }
+            let worst = maxAbsDifference(got, want)
             #expect(worst <= tolerance, "\(name) (\(precision)): max abs diff \(worst) > \(tolerance)")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VTPTestSupport
 import VTPNN
 @testable import VTPModels
 import VTPTensor
@@ -42,8 +43,7 @@ import VTPTensor
                 guard let got = ours[key] else { continue }
                 #expect(got.shape == shape, "\(name) \(key): shape \(got.shape) vs \(shape)")
                 guard got.shape == shape else { continue }
-                var worst: Float = 0
-                for i in 0..<got.count { worst = max(worst, abs(got.data[i] - want[i])) }
+                let worst = maxAbsDifference(got, want)
                 #expect(worst <= tolerance, "\(name) \(key) (\(precision)): max abs diff \(worst) > \(tolerance)")
             }
         }

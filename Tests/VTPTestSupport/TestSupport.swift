@@ -51,3 +51,17 @@ public func checkGradients(_ name: String, _ inputs: [Tensor], h: Float = 1e-2, 
         }
     }
 }
+
+/// max |a − b| over all elements (`b` in `a`'s element order); shapes must agree.
+public func maxAbsDifference(_ a: Tensor, _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "maxAbsDifference: \(a.count) vs \(b.count) elements")
+    var m: Float = 0
+    for i in 0..<a.count { m = max(m, abs(a.data[i] - b[i])) }
+    return m
+}
+
+/// max |a − b| of two tensors of the same shape.
+public func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    precondition(a.shape == b.shape, "maxAbsDifference: shapes \(a.shape) vs \(b.shape)")
+    return maxAbsDifference(a, b.scalars)
+}

@@ -104,9 +104,9 @@ func benchViTStep() {
         timeSteps(steps: args.steps, warmup: args.warmup) {
             trunk.zeroGrad()
             Profiler.mark()
-            let (tokens, h, w) = trunk.prepareTokens(images)
-            let x = trunk.runBlocks(tokens, h: h, w: w, precision: .fp32)
-            let (cls, patches) = trunk.finalNorm(x)
+            var unused = RNG(seed: 0)
+            let f = trunk.features(images, precision: .fp32, rng: &unused)
+            let (cls, patches) = (f.cls, f.patches)
             let loss = (cls.pow(2).sum() + patches.pow(2).sum()) / Float(cls.count + patches.count)
             loss.backward()
             let t0 = now()
