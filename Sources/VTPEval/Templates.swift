@@ -1,3 +1,6 @@
+import Foundation
+import VTPModels
+
 /// Prompt templates for zero-shot classification ("{}" is replaced by the class name).
 public enum PromptTemplates {
     /// The 80 ImageNet templates of OpenAI CLIP (used by the official VTP zero-shot evaluation).
@@ -41,5 +44,27 @@ public enum PromptTemplates {
     /// Fills a template.
     public static func fill(_ template: String, _ name: String) -> String {
         template.replacingOccurrences(of: "{}", with: name)
+    }
+}
+
+/// Class-name lists for zero-shot classification.
+public enum ClassNames {
+    /// "cat, dog,car" → ["cat", "dog", "car"] (trimmed, empty entries dropped); an empty list is an error.
+    public static func parse(commaSeparated text: String) throws -> [String] {
+        try clean(text.split(separator: ",").map(String.init))
+    }
+
+    /// One class name per line of `file`.
+    public static func read(file: String) throws -> [String] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw VTPError.invalidInput("cannot read the class names file \(file)")
+        }
+        return try clean(text.split(whereSeparator: \.isNewline).map(String.init))
+    }
+
+    static func clean(_ raw: [String]) throws -> [String] {
+        let names = raw.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { throw VTPError.invalidInput("no class names given") }
+        return names
     }
 }

@@ -54,3 +54,14 @@ public struct ZeroShotClassifier {
         }
     }
 }
+
+extension ZeroShotClassifier {
+    /// Classifies image files (official zero-shot preprocessing by default); calls `each(path, top-k classes as
+    /// (index, probability), best first)` per image.
+    public func classify(model: VTPModel, inputs: ImageInputs, topK k: Int, each: (String, [(Int, Float)]) -> Void) throws {
+        try inputs.forEachBatch(model: model, default: .squash) { paths, x in
+            let feats = try withNoGrad { try model.clipImageFeatures(x) }
+            for (path, top) in zip(paths, topK(imageFeatures: feats, k: min(k, classNames.count))) { each(path, top) }
+        }
+    }
+}

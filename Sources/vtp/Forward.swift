@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import VTPModels
-import VTPNN
-import VTPTensor
+import VTPEval
 
 struct Forward: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,27 +23,8 @@ struct Forward: ParsableCommand {
     var intermediate: Int = 0
 
     func run() throws {
-        let model = try VTPModel.load(directory: URL(fileURLWithPath: options.model))
-        model.ropePrecision = RopePrecision(rawValue: options.ropePrecision) ?? .bf16
-        let file = try SafeTensorsFile(url: URL(fileURLWithPath: input))
-        guard file.names.contains("images") else {
-            throw ValidationError("\(input) has no tensor named 'images' (it has: \(file.names.joined(separator: ", ")))")
-        }
-        let info = try file.info("images")
-        let images = Tensor(try file.floats("images"), shape: info.shape)
-        var tokens: [Int]? = nil, rows = 0
-        if file.names.contains("tokens") {
-            let t = try file.info("tokens")
-            guard t.shape.count == 2, [.i64, .i32].contains(t.dtype) else {
-                throw ValidationError("'tokens' must be I64 or I32 [T, L], got \(t.dtype) \(t.shape)")
-            }
-            tokens = try file.int64s("tokens").map { Int($0) }
-            rows = t.shape[0]
-        }
-        let outputs = try model.referenceOutputs(images: images, tokens: tokens, rows: rows, intermediate: intermediate)
-        var w = SafeTensorsWriter(metadata: ["format": "pt", "producer": "swiftvtp vtp forward"])
-        for (k, t) in outputs { try w.add(name: k, shape: t.shape, floats: t.scalars) }
-        try w.write(to: URL(fileURLWithPath: output))
+        let outputs = try ReferenceForward.run(model: try options.load(), input: URL(fileURLWithPath: input),
+                                               output: URL(fileURLWithPath: output), intermediate: intermediate)
         for (k, t) in outputs { print("\(k) \(t.shape)") }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VTPEval
 import VTPTensor
 import VTPTraining
 
@@ -59,9 +60,9 @@ struct Train: ParsableCommand {
         }
         let trainer = try Trainer(config: cfg)
         Profiler.isEnabled = ProcessInfo.processInfo.environment["VTP_PROFILE"] != nil
-        let results = try trainer.run()
-        if Profiler.isEnabled { FileHandle.standardError.write(Data(("time per op (VTP_PROFILE):\n" + Profiler.report() + "\n").utf8)) }
-        if let r = results.last {
+        try trainer.run()
+        if Profiler.isEnabled { note("time per op (VTP_PROFILE):\n" + Profiler.report()) }
+        if let r = trainer.evaluations.last {
             var parts = ["final (step \(r.step), \(r.images) held-out images):"]
             if let a = r.zeroShotAccuracy { parts.append(String(format: "zero-shot accuracy %.1f%%", 100 * a)) }
             if let a = r.knnAccuracy { parts.append(String(format: "20-NN accuracy %.1f%%", 100 * a)) }

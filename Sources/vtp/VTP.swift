@@ -18,21 +18,3 @@ struct VTP: ParsableCommand {
         """,
         subcommands: [Train.self, Reconstruct.self, Encode.self, Decode.self, ZeroShot.self, Embed.self, Features.self, Tokenize.self, Forward.self, Compare.self, Info.self, Init.self])
 }
-
-/// Options shared by every command that loads a model.
-struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Model folder (config.json + model.safetensors).")
-    var model: String
-
-    @Option(name: .long, help: "RoPE arithmetic: bf16 (as the official PyTorch code) or fp32.")
-    var ropePrecision: String = "bf16"
-
-    func validate() throws {
-        guard ["bf16", "fp32"].contains(ropePrecision) else {
-            throw ValidationError("--rope-precision must be bf16 or fp32")
-        }
-    }
-}
-
-/// Prints to standard error.
-func note(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }

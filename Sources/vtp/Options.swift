@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import VTPEval
+import VTPModels
+import VTPNN
+
+/// Options shared by every command that loads a model.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Model folder (config.json + model.safetensors).")
+    var model: String
+
+    @Option(name: .long, help: "RoPE arithmetic: bf16 (as the official PyTorch code) or fp32.")
+    var ropePrecision: String = "bf16"
+
+    func validate() throws {
+        guard RopePrecision(rawValue: ropePrecision) != nil else { throw ValidationError("--rope-precision must be bf16 or fp32") }
+    }
+
+    /// Loads the model with the chosen RoPE precision.
+    func load() throws -> VTPModel {
+        let m = try VTPModel.load(directory: URL(fileURLWithPath: model))
+        m.ropePrecision = RopePrecision(rawValue: ropePrecision) ?? .bf16
+        return m
+    }
+}
+
+/// How input images are turned into model tensors.
+struct ImageOptions: ParsableArguments {
+    @Option(name: .long, help: "Square input size (a multiple of the patch size); default: the model's image_size.")
+    var size: Int?
+
+    @Option(name: .long, help: "Preprocessing: adm (centre crop, as the official reconstruction), squash (resize to size×size, as zero-shot).")
+    var preprocess: String?
+
+    @Option(name: .long, help: "Images per forward pass.")
+    var batch: Int = 8
+
+    func validate() throws {
+        if let p = preprocess, Preprocessing(rawValue: p) == nil { throw ValidationError("--preprocess must be adm or squash") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if let size, size < 1 { throw ValidationError("--size must be positive") }
+    }
+
+    func inputs(_ paths: [String]) -> ImageInputs {
+        ImageInputs(paths: paths, size: size, preprocessing: preprocess.flatMap(Preprocessing.init(rawValue:)), batch: batch)
+    }
+}
+
+/// Prints to standard error.
+func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import vtp
+
+/// The `vtp` command line: argument parsing and validation in process, and whole commands run as a user runs
+/// them (the built binary, its exit code, standard output and error) on the bundled official-code fixture.
+@Suite struct CommandLineTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixture = root.appendingPathComponent("Tests/VTPModelsTests/Fixtures/vtp-tiny")
+
+    /// The error message ArgumentParser prints for `args`, or nil when they parse and validate.
+    static func parseError(_ args: [String]) -> String? {
+        do { _ = try VTP.parseAsRoot(args); return nil } catch { return VTP.message(for: error) }
+    }
+
+    @Test func parsesSharedOptionGroups() throws {
+        let cmd = try #require(try VTP.parseAsRoot(["reconstruct", "--model", "m", "--size", "32", "--preprocess", "squash",
+                                                    "--batch", "3", "--output", "o", "--side-by-side", "a.png", "b.jpg"]) as? Reconstruct)
+        #expect(cmd.options.model == "m" && cmd.options.ropePrecision == "bf16" && cmd.sideBySide && cmd.images == ["a.png", "b.jpg"])
+        let inputs = cmd.imageOptions.inputs(cmd.images)
+        #expect(inputs.size == 32 && inputs.preprocessing == .squash && inputs.batch == 3 && inputs.paths == ["a.png", "b.jpg"])
+    }
+
+    @Test func invalidArgumentsAreExplained() {
+        let cases: [([String], String)] = [
+            (["reconstruct", "--model", "m", "a.png"], "--output"),
+            (["reconstruct", "--model", "m", "--output", "o", "--preprocess", "crop", "a.png"], "--preprocess must be adm or squash"),
+            (["encode", "--model", "m", "--output", "o", "--batch", "0", "a.png"], "--batch must be at least 1"),
+            (["zero-shot", "--model", "m", "--classes", "a", "--classes-file", "f", "x.png"], "exactly one of --classes or --classes-file"),
+            (["zero-shot", "--model", "m", "--classes", "a", "--templates", "no placeholder", "x.png"], "--templates"),
+            (["embed", "--model", "m"], "at least one --image or --text"),
+            (["forward", "--model", "m", "--rope-precision", "fp16", "--input", "i", "--output", "o"], "--rope-precision must be bf16 or fp32"),
+            (["tokenize", "--context-length", "1", "x"], "--context-length must be at least 2"),
+            (["train"], "exactly one of --config or --resume"),
+        ]
+        for (args, expected) in cases {
+            let message = Self.parseError(args)
+            #expect(message?.contains(expected) == true, "\(args): \(message ?? "parsed")")
+        }
+    }
+
+    /// Runs the built `vtp` binary.
+    static func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [bin, bin.deletingLastPathComponent()].map { $0.appendingPathComponent("vtp") }
+        let exe = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "no vtp binary near \(bin.path)")
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    static func tempDir() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("vtp-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// The official CLIP ids of "a photo of a cat" (start 49406, a 320, photo 1125, of 539, a 320, cat 2368,
+    /// end 49407, zero padding).
+    @Test func tokenizePrintsTheOfficialIds() throws {
+        let r = try Self.run(["tokenize", "--context-length", "10", "a photo of a cat"])
+        #expect(r.status == 0)
+        #expect(r.out == "[[49406,320,1125,539,320,2368,49407,0,0,0]]\n")
+    }
+
+    /// `vtp forward` reproduces the official fixture and `vtp compare` passes it (exit 0) and fails a tolerance it
+    /// does not meet (exit 1).
+    @Test func forwardAndCompareOnTheOfficialFixture() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out.safetensors").path
+        let f = Self.fixture.path
+        let r = try Self.run(["forward", "--model", f + "/model", "--rope-precision", "fp32", "--input", f + "/inputs.safetensors",
+                              "--output", out, "--intermediate", "2"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("clip_logits") && r.out.contains("intermediate_cls_1"))
+        let ok = try Self.run(["compare", out, f + "/expected_rope_fp32.safetensors", "--tolerance", "1e-4"])
+        #expect(ok.status == 0 && ok.out.contains("all ") && ok.out.contains("keys within 0.0001"), "\(ok.out)")
+        let tight = try Self.run(["compare", out, f + "/expected_rope_fp32.safetensors", "--tolerance", "0"])
+        #expect(tight.status == 1 && tight.out.contains("FAIL"))
+    }
+
+    /// Bad input files end with a clear message naming what is wrong and exit code 1, never a crash.
+    @Test func badInputsGiveClearErrors() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = Self.fixture.appendingPathComponent("model").path
+        let noLatents = try Self.run(["decode", "--model", model, "--input", Self.fixture.appendingPathComponent("inputs.safetensors").path,
+                                      "--output", dir.path])
+        #expect(noLatents.status == 1 && noLatents.err.contains("no tensor named 'latents'") && noLatents.err.contains("it has: "),
+                "\(noLatents.err)")
+        let missing = try Self.run(["info", "--model", dir.appendingPathComponent("nothing").path])
+        #expect(missing.status == 1 && missing.err.contains("nothing"), "\(missing.err)")
+        let notImage = dir.appendingPathComponent("x.png")
+        try Data("not a png".utf8).write(to: notImage)
+        let bad = try Self.run(["reconstruct", "--model", model, "--size", "32", "--output", dir.path, notImage.path])
+        #expect(bad.status == 1 && bad.err.contains("x.png"), "\(bad.err)")
+    }
+
+    /// encode → decode keeps the images' names; reconstruct writes one PNG per input and prints its PSNR.
+    @Test func encodeDecodeAndReconstructFiles() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = Self.fixture.appendingPathComponent("model").path
+        let images = ["chelsea.jpg", "coffee.jpg"].map { Self.root.appendingPathComponent("examples/" + $0).path }
+        let latents = dir.appendingPathComponent("z.safetensors").path
+        let e = try Self.run(["encode", "--model", model, "--size", "32", "--output", latents] + images)
+        #expect(e.status == 0 && e.out.contains("latents [2, "), "\(e.err)")
+        let d = try Self.run(["decode", "--model", model, "--input", latents, "--output", dir.appendingPathComponent("dec").path])
+        #expect(d.status == 0 && d.out.contains("dec/chelsea.png") && d.out.contains("dec/coffee.png"), "\(d.err)")
+        let r = try Self.run(["reconstruct", "--model", model, "--size", "32", "--output", dir.appendingPathComponent("rec").path] + images)
+        #expect(r.status == 0 && r.out.contains("PSNR") && r.out.contains("mean PSNR"), "\(r.err)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("rec/coffee.png").path))
+    }
+}
