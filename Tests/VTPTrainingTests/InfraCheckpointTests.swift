@@ -51,7 +51,7 @@ func infraTempDir(_ name: String) throws -> URL {
         let model = try infraTinyModel()
         var config = TrainConfig()
         config.schedule.steps = 4321
-        let url = try m.save(step: 100, model: model, state: state(step: 100), config: config)
+        let url = try m.save(step: 100, model: model, state: state(step: 100), configYAML: config.resolvedYAML())
         #expect(url.lastPathComponent == "step-00000100")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: url.path))
         #expect(files == ["config.json", "model.safetensors", "training_state.safetensors", "training_state.json", "train_config.yaml", "manifest.json"])
@@ -59,7 +59,7 @@ func infraTempDir(_ name: String) throws -> URL {
 
         let loaded = try #require(try m.loadLatest())
         #expect(loaded.step == 100 && loaded.warnings.isEmpty && box.warnings.isEmpty)
-        #expect(loaded.config == config)
+        #expect(try TrainConfig.parse(yaml: loaded.configYAML, validate: false) == config)
         #expect(try loaded.state.tensor("teacher.w").scalars == [1, 2, 3, 100] && loaded.state.tensors["teacher.w"]?.shape == [2, 2])
         #expect(loaded.state.tensors["scalar"]?.shape == [] && loaded.state.tensors["scalar"]?.item == 7)
         #expect(try loaded.state.int("data.cursor") == 800 && loaded.state.double("loss.ema") == 1.25)
@@ -78,14 +78,14 @@ func infraTempDir(_ name: String) throws -> URL {
         defer { try? FileManager.default.removeItem(at: dir) }
         let (m, _) = manager(dir, keep: 2)
         for step in [10, 20, 30, 40] {
-            try m.save(step: step, state: state(step: step), config: TrainConfig()) { try Data("model \(step)".utf8).write(to: $0.appendingPathComponent("model.safetensors")) }
+            try m.save(step: step, state: state(step: step), configYAML: TrainConfig().resolvedYAML()) { try Data("model \(step)".utf8).write(to: $0.appendingPathComponent("model.safetensors")) }
         }
         #expect(m.steps() == [30, 40])
         #expect(try m.loadLatest()?.step == 40)
         #expect(try m.load(step: 30).state.int("data.cursor") == 240)
         #expect(throws: CheckpointError.notFound(step: 10, available: [30, 40])) { try m.load(step: 10) }
         // Re-saving an existing step replaces it.
-        try m.save(step: 40, state: state(step: 40), config: TrainConfig()) { _ in }
+        try m.save(step: 40, state: state(step: 40), configYAML: TrainConfig().resolvedYAML()) { _ in }
         #expect(m.steps() == [30, 40] && !FileManager.default.fileExists(atPath: m.url(step: 40).appendingPathComponent("model.safetensors").path))
     }
 
@@ -93,7 +93,7 @@ func infraTempDir(_ name: String) throws -> URL {
         let dir = try infraTempDir("partial")
         defer { try? FileManager.default.removeItem(at: dir) }
         let (m, box) = manager(dir)
-        try m.save(step: 100, state: state(step: 100), config: TrainConfig()) { _ in }
+        try m.save(step: 100, state: state(step: 100), configYAML: TrainConfig().resolvedYAML()) { _ in }
         // A save killed midway: a temporary directory with some files.
         let tmp = m.checkpointsURL.appendingPathComponent(".tmp-step-00000200-abc")
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
@@ -110,7 +110,7 @@ func infraTempDir(_ name: String) throws -> URL {
             #expect(missing.contains("manifest.json") && !missing.contains("config.json"))
         } else { Issue.record("expected incomplete") }
         // The next save cleans the leftovers up.
-        try m.save(step: 400, state: state(step: 400), config: TrainConfig()) { _ in }
+        try m.save(step: 400, state: state(step: 400), configYAML: TrainConfig().resolvedYAML()) { _ in }
         #expect(!FileManager.default.fileExists(atPath: tmp.path))
     }
 
@@ -119,7 +119,7 @@ func infraTempDir(_ name: String) throws -> URL {
         defer { try? FileManager.default.removeItem(at: dir) }
         let (m, box) = manager(dir, keep: 3)
         let model = try infraTinyModel()
-        for step in [100, 200, 300] { try m.save(step: step, model: model, state: state(step: step), config: TrainConfig()) }
+        for step in [100, 200, 300] { try m.save(step: step, model: model, state: state(step: step), configYAML: TrainConfig().resolvedYAML()) }
         // Flip one byte in the newest model file: same size, different content.
         let f = m.url(step: 300).appendingPathComponent("model.safetensors")
         var bytes = try Data(contentsOf: f)
@@ -149,8 +149,8 @@ func infraTempDir(_ name: String) throws -> URL {
         let dir = try infraTempDir("newer")
         defer { try? FileManager.default.removeItem(at: dir) }
         let (m, box) = manager(dir, keep: 3)
-        try m.save(step: 1, state: state(step: 1), config: TrainConfig()) { _ in }
-        try m.save(step: 2, state: state(step: 2), config: TrainConfig()) { _ in }
+        try m.save(step: 1, state: state(step: 1), configYAML: TrainConfig().resolvedYAML()) { _ in }
+        try m.save(step: 2, state: state(step: 2), configYAML: TrainConfig().resolvedYAML()) { _ in }
         // A crash between the rename and the update of `latest`.
         try Data("step-00000001\n".utf8).write(to: m.checkpointsURL.appendingPathComponent("latest"))
         #expect(try m.loadLatest()?.step == 2)
@@ -161,15 +161,15 @@ func infraTempDir(_ name: String) throws -> URL {
         let dir = try infraTempDir("nan")
         defer { try? FileManager.default.removeItem(at: dir) }
         let (m, _) = manager(dir)
-        try m.save(step: 5, state: state(step: 5), config: TrainConfig()) { _ in }
+        try m.save(step: 5, state: state(step: 5), configYAML: TrainConfig().resolvedYAML()) { _ in }
         var bad = state(step: 6)
         bad.tensors["teacher.w"] = Tensor([1, .nan, 3, 4], shape: [2, 2])
         #expect(throws: CheckpointError.nonFinite(step: 6, names: ["teacher.w"])) {
-            try m.save(step: 6, state: bad, config: TrainConfig()) { _ in }
+            try m.save(step: 6, state: bad, configYAML: TrainConfig().resolvedYAML()) { _ in }
         }
         let model = try infraTinyModel()
         model.namedParameters()[0].1.value.data[0] = .infinity
-        #expect(throws: CheckpointError.self) { try m.save(step: 6, model: model, state: state(step: 6), config: TrainConfig()) }
+        #expect(throws: CheckpointError.self) { try m.save(step: 6, model: model, state: state(step: 6), configYAML: TrainConfig().resolvedYAML()) }
         let latest = try m.loadLatest()?.step
         #expect(m.steps() == [5] && latest == 5)
     }

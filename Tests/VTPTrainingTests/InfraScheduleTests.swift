@@ -50,13 +50,13 @@ import Testing
 
 @Suite struct InfraGuardTests {
     @Test func finiteValuesPass() throws {
-        try NaNGuard.check(step: 3, losses: ["clip": 1.2, "dino": 3.4], gradNorm: 2)
-        try NaNGuard.check(step: 3, losses: ["total": 0], gradNorm: nil)
+        try NaNGuard.check(step: 3, terms: [("clip", 1.2), ("dino", 3.4)], gradNorm: 2)
+        try NaNGuard.check(step: 3, terms: [("total", 0)], gradNorm: nil)
     }
 
     @Test func namesStepAndTerms() {
         do {
-            try NaNGuard.check(step: 120, losses: ["total": .nan, "clip": 1.0, "dino": .nan, "reconstruction": .infinity] as KeyValuePairs,
+            try NaNGuard.check(step: 120, terms: [("total", .nan), ("clip", 1.0), ("dino", .nan), ("reconstruction", .infinity)],
                                gradNorm: .infinity)
             Issue.record("no error")
         } catch let e as NonFiniteError {
@@ -64,13 +64,7 @@ import Testing
             #expect(e.description.hasPrefix("step 120: non-finite total = nan, dino = nan, reconstruction = inf, grad_norm = inf"))
         } catch { Issue.record("\(error)") }
         #expect(throws: NonFiniteError(step: 7, terms: ["grad_norm"], values: [-.infinity])) {
-            try NaNGuard.check(step: 7, losses: ["a": 1], gradNorm: -.infinity)
-        }
-    }
-
-    @Test func lossTensors() {
-        #expect(throws: NonFiniteError.self) {
-            try NaNGuard.check(step: 1, lossTensors: ["ok": .init(scalar: 1), "bad": .init([1, .nan], shape: [2])])
+            try NaNGuard.check(step: 7, terms: [("a", 1)], gradNorm: -.infinity)
         }
     }
 }

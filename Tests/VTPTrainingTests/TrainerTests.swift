@@ -3,6 +3,7 @@ import Testing
 import VTPData
 import VTPEval
 import VTPModels
+import VTPNN
 import VTPTensor
 @testable import VTPTraining
 
@@ -62,12 +63,12 @@ import VTPTensor
     @Test func clipBatchSizeGivesCLIPItsOwnBatch() throws {
         let config = try Self.tinyConfig(output: Self.tempDir(), steps: 2)
             .applying(overrides: ["objectives.clip.batch_size=24", "objectives.dino.enabled=false"])
-        let t = try Trainer(config: config)
+        let t = try #require(try Trainer(config: config).step as? JointStep)
         let loader = try #require(t.clipLoader)
         #expect(loader.batchSize == 24 && t.loader.batchSize == 16)
         let batch = try t.loader.next().samples.map(\.value), clipBatch = try loader.next().samples.map(\.value)
         var rng = RNG(seed: 1)
-        let got = try t.step!(batch, clipBatch: clipBatch, teacherTemperature: 0.04, rng: &rng)
+        let got = try t(batch, clipBatch: clipBatch, teacherTemperature: 0.04, rng: &rng)
         let m = t.models.student, s = config.data.imageSize
         let clipImages = Tensor(clipBatch.flatMap(\.plain), shape: [24, 3, s, s])
         let ids = try CLIPTokenizer().tokenize(clipBatch.map(\.caption), contextLength: m.config.textContextLength).flatMap { $0.map(Int.init) }
@@ -79,7 +80,39 @@ import VTPTensor
         #expect(abs(terms["clip"]! - clip.item) < 1e-4, "clip \(terms["clip"]!) vs \(clip.item)")
         #expect(abs(terms["rec"]! - rec.item) < 1e-5, "rec \(terms["rec"]!) vs \(rec.item)")
         // With the same batch size there is one stream and one shared forward.
-        #expect(try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: 2)).clipLoader == nil)
+        #expect((try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: 2)).step as? JointStep)?.clipLoader == nil)
+    }
+
+    /// `optimizer.freeze_last_layer_steps`: the prototype layer of the DINO head keeps its initial weights (no
+    /// gradient, no weight decay, no moments) for exactly that many steps, while the rest of the head trains.
+    @Test func lastLayerOfTheHeadStaysFrozen() throws {
+        func weights(_ m: Module) -> [[Float]] { m.namedParameters().map(\.1.value.scalars) }
+        let config = try Self.tinyConfig(output: Self.tempDir(), steps: 5).applying(overrides: ["optimizer.freeze_last_layer_steps=3"])
+        let t = try Trainer(config: config)
+        t.verbose = false
+        let step = try #require(t.step as? JointStep), head = try #require(step.models.studentHead)
+        let last0 = weights(head.lastLayer), mlp0 = head.layers.map(weights)
+        t.stopAfter = 3
+        try t.run()
+        #expect(weights(head.lastLayer) == last0, "the last layer changed during its frozen steps")
+        #expect(head.layers.map(weights) != mlp0, "the head's MLP did not train")
+        t.stopAfter = nil
+        try t.run()
+        #expect(weights(head.lastLayer) != last0, "the last layer stayed frozen after freeze_last_layer_steps")
+    }
+
+    /// Resuming is strict: a checkpoint state without an entry the step needs is an error naming it.
+    @Test func restoreNamesAMissingEntry() throws {
+        let config = try Self.tinyConfig(output: Self.tempDir(), steps: 2)
+        let step = try #require(try Trainer(config: config).step as? JointStep)
+        var state = TrainingState(step: 1)
+        step.save(into: &state)
+        state.tensors["dino_center"] = nil
+        #expect { try step.restore(from: state) } throws: { "\($0)".contains("dino_center") }
+        var noCursor = TrainingState(step: 1)
+        step.save(into: &noCursor)
+        noCursor.scalars = noCursor.scalars.filter { !$0.key.hasPrefix("data") }
+        #expect { try step.restore(from: noCursor) } throws: { "\($0)".contains("data") }
     }
 
     @Test func killedAndResumedRunWithTwoStreams() throws {
@@ -102,15 +135,16 @@ import VTPTensor
     /// The k-NN score is the leave-one-out 20-NN accuracy of the model's CLS features on the evaluation images,
     /// and is absent without labels.
     @Test func evaluationScoresKNN() throws {
-        let t = try Trainer(config: try Self.tinyConfig(output: Self.tempDir(), steps: 2))
-        let set = try t.data.evalBatch(limit: 16)
+        let config = try Self.tinyConfig(output: Self.tempDir(), steps: 2)
+        let student = try #require(try Trainer(config: config).models).student
+        let set = try TrainingData(config: config).evalBatch(limit: 16)
         let labels = set.labels.map { $0! }
-        let r = try Evaluation.run(model: t.models.student, images: set.images, labels: set.labels, classNames: nil,
-                                   templates: [], step: 0, gridURL: nil, batch: 5)
-        let cls = try withNoGrad { try t.models.student.lastLayerFeatures(set.images).clsToken }
+        let (r, _) = try TokenizerEvaluation.evaluate(model: student, images: set.images, labels: set.labels, classNames: nil,
+                                                      templates: [], batch: 5)
+        let cls = try withNoGrad { try student.lastLayerFeatures(set.images).clsToken }
         #expect(r.knnAccuracy == KNNClassifier.leaveOneOutAccuracy(features: cls, labels: labels))
-        let unlabeled = try Evaluation.run(model: t.models.student, images: set.images, labels: labels.map { _ in nil },
-                                           classNames: nil, templates: [], step: 0, gridURL: nil)
+        let (unlabeled, _) = try TokenizerEvaluation.evaluate(model: student, images: set.images, labels: labels.map { _ in nil },
+                                                              classNames: nil, templates: [])
         #expect(unlabeled.knnAccuracy == nil && unlabeled.psnr != nil)
     }
 

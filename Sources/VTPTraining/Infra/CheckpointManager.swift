@@ -31,13 +31,21 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// A model a checkpoint holds: its parameters (checked for NaN/Inf before anything is written) and its files.
+public protocol CheckpointModel: Module {
+    /// Writes the model's files (e.g. `config.json` + `model.safetensors`) into `directory`.
+    func save(directory: URL) throws
+}
+
+extension VTPModel: CheckpointModel {}
+
 /// A checkpoint read back by `CheckpointManager`.
 public struct LoadedCheckpoint: @unchecked Sendable {
     public let step: Int
     public let directory: URL
     public let state: TrainingState
-    /// The run's resolved configuration (`train_config.yaml`).
-    public let config: TrainConfig
+    /// The run's resolved configuration (`train_config.yaml`) as written.
+    public let configYAML: String
     /// What was skipped on the way (incomplete or damaged newer checkpoints, a stale `latest`).
     public let warnings: [String]
 
@@ -103,18 +111,21 @@ public final class CheckpointManager {
 
     // MARK: Saving
 
-    /// Saves `model` (official format), `state` and `config` as the checkpoint of `step`. Refuses (throws
-    /// `nonFinite`, writing nothing) when a model parameter or state tensor holds NaN or ±Inf.
+    /// Saves `model` (its own files, e.g. the official format), `state` and the resolved configuration as the
+    /// checkpoint of `step`. Refuses (throws `nonFinite`, writing nothing) when a model parameter or state
+    /// tensor holds NaN or ±Inf.
     @discardableResult
-    public func save(step: Int, model: VTPModel, state: TrainingState, config: TrainConfig) throws -> URL {
+    public func save(step: Int, model: any CheckpointModel, state: TrainingState, configYAML: String) throws -> URL {
         let bad = model.namedParameters().filter { !allFinite($0.1.value) }.map { "model.\($0.0)" }
         if !bad.isEmpty { throw CheckpointError.nonFinite(step: step, names: bad + nonFiniteTensors(state)) }
-        return try save(step: step, state: state, config: config) { try model.save(directory: $0) }
+        return try save(step: step, state: state, configYAML: configYAML) { try model.save(directory: $0) }
     }
 
-    /// Saves a checkpoint whose model files are written by `writeModel(directory)`.
+    /// Saves a checkpoint of `step`: the model files written by `writeModel(directory)`, `state`, and the run's
+    /// resolved configuration `configYAML`. Refuses (throws `nonFinite`, writing nothing) when a state tensor
+    /// holds NaN or ±Inf.
     @discardableResult
-    public func save(step: Int, state: TrainingState, config: TrainConfig, writeModel: (URL) throws -> Void) throws -> URL {
+    public func save(step: Int, state: TrainingState, configYAML: String, writeModel: (URL) throws -> Void) throws -> URL {
         let bad = nonFiniteTensors(state)
         if !bad.isEmpty { throw CheckpointError.nonFinite(step: step, names: bad) }
         let fm = FileManager.default
@@ -127,7 +138,7 @@ public final class CheckpointManager {
 
         try writeModel(tmp)
         try writeState(state, step: step, into: tmp)
-        try Data(config.resolvedYAML().utf8).write(to: tmp.appendingPathComponent(Self.configFile))
+        try Data(configYAML.utf8).write(to: tmp.appendingPathComponent(Self.configFile))
         var files: [String: JSONValue] = [:]
         for rel in DurableFiles.files(under: tmp) {
             let (size, hash) = try DurableFiles.hash(tmp.appendingPathComponent(rel))
@@ -149,7 +160,7 @@ public final class CheckpointManager {
         }
         renamed = true
         try DurableFiles.sync(checkpointsURL.path)
-        try DurableFiles.writeAtomically(Array((Self.name(step: step) + "\n").utf8), to: checkpointsURL.appendingPathComponent("latest"))
+        try DurableFiles.writeAtomically(Data((Self.name(step: step) + "\n").utf8), to: checkpointsURL.appendingPathComponent("latest"))
         if let trash { try? fm.removeItem(at: trash) }
         prune(keeping: step)
         return final
@@ -216,7 +227,7 @@ public final class CheckpointManager {
                                       : "checkpoint step \(s) is newer than 'latest' (step \(l)) and complete; resuming from it")
             }
             warnings.forEach(warn)
-            return LoadedCheckpoint(step: s, directory: loaded.directory, state: loaded.state, config: loaded.config, warnings: warnings)
+            return LoadedCheckpoint(step: s, directory: loaded.directory, state: loaded.state, configYAML: loaded.configYAML, warnings: warnings)
         }
         throw CheckpointError.noValidCheckpoint(directory: checkpointsURL.path, problems: problems)
     }
@@ -227,13 +238,11 @@ public final class CheckpointManager {
         guard FileManager.default.fileExists(atPath: dir.path) else { throw CheckpointError.notFound(step: step, available: steps()) }
         try verify(dir)
         let state = try readState(dir, step: step)
-        let config: TrainConfig
-        do {
-            config = try TrainConfig.load(from: dir.appendingPathComponent(Self.configFile), validate: false)
-        } catch {
-            throw CheckpointError.corrupt(directory: dir.path, file: Self.configFile, reason: "cannot be read: \(error)")
+        guard let text = FileManager.default.contents(atPath: dir.appendingPathComponent(Self.configFile).path),
+              let yaml = String(data: text, encoding: .utf8) else {
+            throw CheckpointError.corrupt(directory: dir.path, file: Self.configFile, reason: "cannot be read as UTF-8 text")
         }
-        return LoadedCheckpoint(step: step, directory: dir, state: state, config: config, warnings: [])
+        return LoadedCheckpoint(step: step, directory: dir, state: state, configYAML: yaml, warnings: [])
     }
 
     /// Checks that every file of the manifest is there with its size (and hash when `verifyHashes`).

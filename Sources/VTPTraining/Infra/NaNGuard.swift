@@ -21,27 +21,9 @@ public struct NonFiniteError: Error, CustomStringConvertible, Equatable, Sendabl
 /// stops without writing a checkpoint, so the last good one stays the newest.
 public enum NaNGuard {
     /// - Parameters:
-    ///   - losses: each loss term (and the total) by name, in the order they should be reported.
+    ///   - terms: each loss term (and the total) by name, in the order they should be reported.
     ///   - gradNorm: the global gradient norm, reported as `grad_norm`.
-    public static func check(step: Int, losses: KeyValuePairs<String, Double>, gradNorm: Double? = nil) throws {
-        try check(step: step, terms: losses.map { ($0.key, $0.value) }, gradNorm: gradNorm)
-    }
-
-    /// Dictionary form (terms reported in name order).
-    public static func check(step: Int, losses: [String: Double], gradNorm: Double? = nil) throws {
-        try check(step: step, terms: losses.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, gradNorm: gradNorm)
-    }
-
-    /// Scalar loss tensors (e.g. the outputs of the objectives) by name.
-    public static func check(step: Int, lossTensors: [String: Tensor], gradNorm: Double? = nil) throws {
-        let terms = lossTensors.sorted { $0.key < $1.key }.map { (name, t) -> (String, Double) in
-            if t.count == 1 { return (name, Double(t.item)) }
-            return (name, allFinite(t) ? 0 : .nan)
-        }
-        try check(step: step, terms: terms, gradNorm: gradNorm)
-    }
-
-    static func check(step: Int, terms: [(String, Double)], gradNorm: Double?) throws {
+    public static func check(step: Int, terms: [(String, Double)], gradNorm: Double?) throws {
         var bad = terms.filter { !$0.1.isFinite }
         if let g = gradNorm, !g.isFinite { bad.append(("grad_norm", g)) }
         if !bad.isEmpty { throw NonFiniteError(step: step, terms: bad.map(\.0), values: bad.map(\.1)) }

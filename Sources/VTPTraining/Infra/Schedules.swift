@@ -72,8 +72,9 @@ public struct TrainingSchedules: Equatable, Sendable {
         teacherTemp = .warmupThenConstant(value: d.teacherTempEnd, warmupStart: d.teacherTempStart, warmupSteps: d.teacherTempWarmupSteps)
     }
 
+    /// Steps during which the last layer of the DINO / iBOT heads is frozen (`freeze_last_layer_steps`):
     /// dinov2 zeroes the first steps of the last-layer schedule (rather than shifting it).
-    private var lastLayerFreeze: Int
+    public private(set) var lastLayerFreeze: Int
 
     /// All values at `step`.
     public func values(at step: Int) -> ScheduleValues {

@@ -1,10 +1,12 @@
 import Foundation
+import VTPData
 import VTPModels
 import VTPNN
 import VTPTensor
 
 /// One step of VTP's second stage: the pixel decoder is fine-tuned with the reconstruction loss plus an
-/// adversarial term from a PatchGAN discriminator, while the encoder stays frozen.
+/// adversarial term from a PatchGAN discriminator, while the encoder stays frozen. Both optimizers update inside
+/// the step: the discriminator's right after its loss, the decoder's at the end.
 ///
 /// ```
 /// z   = encoder(x)                                   no gradient (trunk and bottleneck are frozen)
@@ -14,12 +16,15 @@ import VTPTensor
 /// ```
 /// u maps ImageNet-normalised images to [−1, 1], the discriminator's input range in taming-transformers. The
 /// discriminator step reuses this step's reconstructions (taming decodes again after the decoder update).
-public final class DecoderGANStep {
+public final class DecoderGANStep: TrainStep {
     public let discriminator: PatchDiscriminator
-    /// AdamW of the discriminator (β from `gan.betas`, no weight decay, constant `gan.lr`).
-    public let discriminatorOptimizer: AdamW
-    /// The discriminator's parameter names in optimizer order (the checkpoint keys of its moments).
-    public let discriminatorNames: [String]
+    /// AdamW of the discriminator (β from `gan.betas`, no weight decay, constant `gan.lr`), checkpointed under
+    /// `discriminator_optimizer`.
+    public let discriminatorOptimizer: StepOptimizer
+    /// The model being fine-tuned (everything but the pixel decoder is frozen).
+    public let models: TrainModels
+    /// AdamW of the decoder (the `optimizer:` section and its schedules).
+    public let optimizer: StepOptimizer
     let model: VTPModel
     let decoder: PixelDecoder
     let decoderParameters: [Parameter]
@@ -28,12 +33,17 @@ public final class DecoderGANStep {
     let objective: GANObjective
     let reconstructionWeight: Float
     let imageSize: Int
+    let schedules: TrainingSchedules
+    let loader: DataLoader<TrainSample>
+    let precision: MatmulPrecision
 
-    public init(config: TrainConfig, model: VTPModel) throws {
+    public init(config: TrainConfig, models: TrainModels, data: TrainingData) throws {
+        let model = models.student
         guard let decoder = model.pixelDecoder else {
             throw TrainConfigError.invalid(["objectives.gan: the model has no pixel decoder (train_reconstruction is false)"])
         }
         let g = config.objectives.gan
+        self.models = models
         self.model = model
         self.decoder = decoder
         decoderParameters = decoder.trainableParameters
@@ -45,17 +55,49 @@ public final class DecoderGANStep {
         var rng = RNG(seed: config.rngSeed &+ 0xD15C)
         discriminator = PatchDiscriminator(config: PatchDiscriminatorConfig(baseChannels: g.discChannels, layers: g.discLayers),
                                            rng: &rng)
-        let named = discriminator.namedParameters()
-        discriminatorNames = named.map(\.0)
-        discriminatorOptimizer = AdamW(groups: [.init(named.map(\.1), weightDecay: 0)], lr: Float(g.lr > 0 ? g.lr : config.optimizer.lr),
-                                       beta1: Float(g.betas[0]), beta2: Float(g.betas[1]), eps: Float(config.optimizer.eps))
+        discriminatorOptimizer = StepOptimizer(named: discriminator.namedParameters(), lr: g.lr > 0 ? g.lr : config.optimizer.lr,
+                                               weightDecay: 0, betas: g.betas, eps: config.optimizer.eps, gradClip: 0,
+                                               prefix: "discriminator_optimizer")
+        optimizer = StepOptimizer(named: models.trainable, section: config.optimizer)
+        schedules = TrainingSchedules(config: config)
+        loader = try data.stream(batchSize: config.schedule.batchSize, seed: config.rngSeed, multiCrop: nil)
+        precision = config.precision == .bf16 ? .bf16 : .f32
     }
 
-    /// Runs step `step` (counting from 0) on `batch`: leaves the decoder's gradient of L in its parameters'
-    /// `.grad` (the caller clips and applies it) and, from `gan.start_step` on, updates the discriminator.
+    public func run(step i: Int) throws -> StepRecord {
+        let sched = schedules.values(at: i)
+        let batch = try loader.next().samples.map(\.value)
+        model.zeroGrad()
+        let losses = try MatmulMode.with(precision) { try self(batch, step: i) }
+        let gradNorm = try optimizer.update(step: i, lr: sched.lr, weightDecay: sched.weightDecay)
+        return StepRecord(terms: losses.terms, lr: sched.lr, weightDecay: sched.weightDecay, gradNorm: gradNorm, samples: batch.count)
+    }
+
+    public func save(into s: inout TrainingState) {
+        models.save(into: &s)
+        optimizer.save(into: &s)
+        s.add(module: discriminator, prefix: "discriminator")
+        discriminatorOptimizer.save(into: &s)
+        s.set("data", cursor: loader.cursor)
+    }
+
+    public func restore(from s: TrainingState) throws {
+        try models.restore(from: s)
+        try optimizer.restore(from: s)
+        try s.restore(module: discriminator, prefix: "discriminator")
+        try discriminatorOptimizer.restore(from: s)
+        try loader.restore(try s.cursor("data"))
+    }
+
+    public var checkpointModel: any CheckpointModel { models.student }
+
+    public var dataReport: String? { loader.issues.isEmpty ? nil : loader.issueReport() }
+
+    /// The forward and backward of step `step` (counting from 0) on `batch`: leaves the decoder's gradient of L in
+    /// its parameters' `.grad` (`run` clips and applies it) and, from `gan.start_step` on, updates the discriminator.
     /// Terms: `rec`, `rec_pixel`, `rec_lpips`, and when the GAN is on `gan_g` (L_G), `gan_weight` (λ), `gan_d`
     /// (L_D), `d_real`, `d_fake` (mean logits). Throws `NaNGuard`'s error before any update on a non-finite term.
-    public func callAsFunction(_ batch: [TrainSample], step: Int) throws -> StepLosses {
+    func callAsFunction(_ batch: [TrainSample], step: Int) throws -> StepLosses {
         let b = batch.count, s = imageSize
         let images = Tensor(batch.flatMap(\.plain), shape: [b, 3, s, s])
         let latents = try withNoGrad { try model.reconstructionLatents(images) }
@@ -100,7 +142,7 @@ public final class DecoderGANStep {
         terms += [("gan_d", dLoss.item), ("d_real", logits[0].mean().item), ("d_fake", logits[1].mean().item)]
         try check()
         dLoss.backward()
-        discriminatorOptimizer.update()
+        try discriminatorOptimizer.update(step: step, lr: Double(discriminatorOptimizer.adamw.lr), weightDecay: 0)
         discriminator.zeroGrad()
         let total = rec.item + lambda * generator.item
         return StepLosses(total: Tensor(scalar: total), terms: [("loss", total)] + terms)

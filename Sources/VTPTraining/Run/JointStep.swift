@@ -10,23 +10,33 @@ public struct StepLosses {
     public var terms: [(String, Float)]
 }
 
-/// One training step's forward pass: composes the enabled objectives into
-/// L = λ_clip·L_clip + λ_dino·(L_dino + w_koleo·L_koleo) + λ_ibot·L_ibot + λ_rec·L_rec.
+/// VTP pre-training, one step: composes the enabled objectives into
+/// L = λ_clip·L_clip + λ_dino·(L_dino + w_koleo·L_koleo) + λ_ibot·L_ibot + λ_rec·L_rec,
+/// back-propagates, clips and applies AdamW, then moves the EMA teacher.
 ///
 /// The plain view of each image feeds both CLIP (CLS → visual_proj, no bottleneck) and reconstruction
 /// (bottleneck → pixel decoder) through one student forward (sample-drop rate of CLIP when it is on, else of
 /// reconstruction). SSL: the EMA teacher sees the two global crops unmasked; the student sees them with iBOT
 /// masks, and the local crops; DINO pairs every student crop with the other global crop of the teacher.
-public final class JointStep {
+public final class JointStep: TrainStep {
     let config: TrainConfig
-    let models: TrainModels
+    public let models: TrainModels
     let tokenizer: CLIPTokenizer?
     let reconstruction: ReconstructionLoss?
     /// Teacher centring states (EMA centring); unused with Sinkhorn-Knopp.
     public var dinoCenter: TeacherCentering
     public var ibotCenter: TeacherCentering
+    public let optimizer: StepOptimizer
+    let schedules: TrainingSchedules
+    /// The images of SSL and reconstruction (and of CLIP, unless it has its own stream).
+    let loader: DataLoader<TrainSample>
+    /// CLIP's own image-text stream when `objectives.clip.batch_size` differs from `schedule.batch_size`.
+    let clipLoader: DataLoader<TrainSample>?
+    /// Drop-path and mask randomness (data order and augmentation have their own seeded streams).
+    var rng: RNG
+    let precision: MatmulPrecision
 
-    public init(config: TrainConfig, models: TrainModels) throws {
+    public init(config: TrainConfig, models: TrainModels, data: TrainingData) throws {
         self.config = config
         self.models = models
         let o = config.objectives
@@ -34,6 +44,66 @@ public final class JointStep {
         reconstruction = o.reconstruction.enabled ? try ReconstructionLoss(objective: o.reconstruction) : nil
         dinoCenter = TeacherCentering(prototypes: o.dino.outDim, momentum: Float(o.dino.centerMomentum))
         ibotCenter = TeacherCentering(prototypes: o.dino.outDim, momentum: Float(o.dino.centerMomentum))
+        optimizer = StepOptimizer(named: models.trainable, section: config.optimizer)
+        schedules = TrainingSchedules(config: config)
+        let clipOnly = o.clip.enabled && !o.dino.enabled && !o.reconstruction.enabled
+        let multiCrop = o.dino.enabled ? try MultiCropAugmentation(section: config.data) : nil
+        loader = try data.stream(batchSize: clipOnly ? o.clip.batchSize : config.schedule.batchSize, seed: config.rngSeed,
+                                 multiCrop: multiCrop)
+        let ownCLIPStream = o.clip.enabled && !clipOnly && o.clip.batchSize != config.schedule.batchSize
+        clipLoader = ownCLIPStream ? try data.stream(batchSize: o.clip.batchSize, seed: config.rngSeed &+ 0xC11B, multiCrop: nil) : nil
+        rng = RNG(seed: config.rngSeed)
+        precision = config.precision == .bf16 ? .bf16 : .f32
+    }
+
+    public func run(step i: Int) throws -> StepRecord {
+        let sched = schedules.values(at: i)
+        let batch = try loader.next().samples.map(\.value)
+        let clipBatch = try clipLoader?.next().samples.map(\.value)
+        models.student.zeroGrad()
+        models.studentHead?.zeroGrad()
+        let losses = try MatmulMode.with(precision) { () -> StepLosses in
+            let l = try self(batch, clipBatch: clipBatch, teacherTemperature: Float(sched.teacherTemp), rng: &rng)
+            try NaNGuard.check(step: i + 1, terms: l.terms.map { ($0.0, Double($0.1)) }, gradNorm: nil)
+            l.total.backward()
+            return l
+        }
+        _ = models.studentHead?.dropLastLayerGradients(iteration: i, freezeIterations: schedules.lastLayerFreeze)
+        let gradNorm = try optimizer.update(step: i, lr: sched.lr, weightDecay: sched.weightDecay)
+        if let scale = models.student.logitScale { CLIPLoss.clampLogitScale(scale) }
+        models.updateTeacher(momentum: Float(sched.teacherMomentum))
+        return StepRecord(terms: losses.terms, lr: sched.lr, weightDecay: sched.weightDecay, gradNorm: gradNorm,
+                          samples: batch.count + (clipBatch?.count ?? 0))
+    }
+
+    public func save(into s: inout TrainingState) {
+        models.save(into: &s)
+        optimizer.save(into: &s)
+        if config.objectives.dino.enabled {
+            s.tensors["dino_center"] = dinoCenter.center
+            s.tensors["ibot_center"] = ibotCenter.center
+        }
+        s.set("rng", rng: rng)
+        s.set("data", cursor: loader.cursor)
+        if let clipLoader { s.set("clip_data", cursor: clipLoader.cursor) }
+    }
+
+    public func restore(from s: TrainingState) throws {
+        try models.restore(from: s)
+        try optimizer.restore(from: s)
+        if config.objectives.dino.enabled {
+            dinoCenter.center = try s.tensor("dino_center")
+            ibotCenter.center = try s.tensor("ibot_center")
+        }
+        rng = try s.rng("rng")
+        try loader.restore(try s.cursor("data"))
+        if let clipLoader { try clipLoader.restore(try s.cursor("clip_data")) }
+    }
+
+    public var checkpointModel: any CheckpointModel { models.student }
+
+    public var dataReport: String? {
+        loader.issues.isEmpty ? nil : loader.issueReport()
     }
 
     /// The loss of one batch; records the graph for `backward()`.
@@ -41,7 +111,7 @@ public final class JointStep {
     /// `batch` feeds self-supervision and reconstruction (and CLIP when `clipBatch` is nil); `clipBatch` is CLIP's
     /// own image-text batch when `objectives.clip.batch_size` differs from `schedule.batch_size`. CLIP and
     /// reconstruction share one student forward when they see the same images with the same sample-drop rate.
-    public func callAsFunction(_ batch: [TrainSample], clipBatch: [TrainSample]? = nil, teacherTemperature: Float,
+    func callAsFunction(_ batch: [TrainSample], clipBatch: [TrainSample]? = nil, teacherTemperature: Float,
                                rng: inout RNG) throws -> StepLosses {
         let o = config.objectives
         var terms: [(String, Float)] = []
@@ -85,10 +155,8 @@ public final class JointStep {
     func plainForward(_ samples: [TrainSample], dropRatio: Double, rng: inout RNG) -> PlainView {
         let m = models.student, s = config.data.imageSize
         let images = Tensor(samples.flatMap(\.plain), shape: [samples.count, 3, s, s])
-        let (tokens, h, w) = m.trunk.prepareTokens(images)
-        let x = m.trunk.runBlocks(tokens, h: h, w: w, precision: m.ropePrecision, dropRatio: Float(dropRatio), rng: &rng)
-        let (cls, patches) = m.trunk.finalNorm(x)
-        return PlainView(images: images, cls: cls, patches: patches, h: h, w: w)
+        let f = m.trunk.features(images, precision: m.ropePrecision, dropRatio: Float(dropRatio), rng: &rng)
+        return PlainView(images: images, cls: f.cls, patches: f.patches, h: f.height, w: f.width)
     }
 
     /// CLIP (or SigLIP) between the view's image features (`VTPModel.clipImageFeatures(cls:patches:)`) and the
@@ -138,15 +206,12 @@ public final class JointStep {
         // Student: global crops with masks (sample drop), then local crops.
         let flatMasks = crops.masks.map { $0.masks.flatMap { $0 } }
         let trunk = models.student.trunk
-        let (tokens, h, w) = trunk.prepareTokens(crops.globalCrops, masks: flatMasks)
-        let x = trunk.runBlocks(tokens, h: h, w: w, precision: precision, dropRatio: Float(o.dropPath), rng: &rng)
-        let (sCls, sPatches) = trunk.finalNorm(x)
+        let student = trunk.features(crops.globalCrops, masks: flatMasks, precision: precision, dropRatio: Float(o.dropPath), rng: &rng)
+        let (sCls, sPatches, h, w) = (student.cls, student.patches, student.height, student.width)
         let sLogits = studentHead(sCls)
         var local: [Tensor] = []
         if let lc = crops.localCrops {
-            let (lt, lh, lw) = trunk.prepareTokens(lc)
-            let lx = trunk.runBlocks(lt, h: lh, w: lw, precision: precision, dropRatio: Float(o.dropPath), rng: &rng)
-            let ll = studentHead(trunk.finalNorm(lx).cls)
+            let ll = studentHead(trunk.features(lc, precision: precision, dropRatio: Float(o.dropPath), rng: &rng).cls)
             local = ll.split(Array(repeating: b, count: lc.shape[0] / b), axis: 0)
         }
         let studentGlobal = sLogits.split([b, b], axis: 0), teacherGlobal = dinoTargets.split([b, b], axis: 0)

@@ -17,9 +17,12 @@ public struct TrainingData {
     public let eval: any ImageTextDataset
     public let classNames: [String]?
     public let imageSize: Int
+    /// The `data:` section the datasets were built from.
+    public let section: DataSection
 
     public init(config: TrainConfig) throws {
         let d = config.data
+        section = d
         imageSize = d.imageSize
         switch d.kind {
         case .fmnist:
@@ -42,6 +45,14 @@ public struct TrainingData {
             eval = SubsetDataset(base: all, indices: Array(0..<nEval))
         }
         classNames = train.classNames
+    }
+
+    /// A seeded, resumable loader of the training split: `batchSize` samples per batch, resized (and flipped) to
+    /// `data.image_size`, with the multi-crop views when `multiCrop` is given.
+    public func stream(batchSize: Int, seed: UInt64, multiCrop: MultiCropAugmentation?) throws -> DataLoader<TrainSample> {
+        try DataLoader(dataset: train, batchSize: batchSize, seed: seed, shuffle: section.shuffle, workers: section.workers,
+                       transform: Self.transform(imageSize: section.imageSize, flip: section.randomFlip, multiCrop: multiCrop,
+                                                 captionFallback: "a photo."))
     }
 
     /// The per-sample transform: resize to the image size (plus a random flip) and, with SSL, the multi-crop views.
@@ -71,6 +82,19 @@ public struct TrainingData {
             captions.append(s.caption)
         }
         return (Tensor(values, shape: [n, 3, imageSize, imageSize]), labels, captions)
+    }
+}
+
+extension MultiCropAugmentation {
+    /// DINOv2's multi-crop with the crop sizes, count and scales of `data:`.
+    public init(section d: DataSection) throws {
+        var mc = MultiCropAugmentation.Config()
+        mc.globalSize = d.globalSize
+        mc.localSize = d.localSize
+        mc.localCropCount = d.localCropsNumber
+        mc.globalScale = d.globalScale
+        mc.localScale = d.localScale
+        try self.init(config: mc)
     }
 }
 

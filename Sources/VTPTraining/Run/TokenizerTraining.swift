@@ -1,0 +1,33 @@
+import Foundation
+import VTPEval
+import VTPModels
+import VTPTensor
+
+extension Trainer {
+    /// The VTP tokenizer run `config` describes: stage 1 (`JointStep`: CLIP + DINO/iBOT/KoLeo + reconstruction,
+    /// any subset) or, with `objectives.gan`, the decoder fine-tuning stage (`DecoderGANStep`), with held-out
+    /// evaluation (`HeldOutEvaluation`) as its hook. With `checkpoint.resume` (the default) the run continues
+    /// from the newest complete checkpoint in `output_dir`.
+    public convenience init(config: TrainConfig) throws {
+        try config.validate()
+        let checkpoints = CheckpointManager(directory: config.outputURL, keepLast: config.checkpoint.keepLast)
+        let latest = config.checkpoint.resume ? try checkpoints.loadLatest() : nil
+        let data = try TrainingData(config: config)
+        let models = try TrainModels(config: config, model: try latest?.loadModel())
+        let step: any TrainStep = config.objectives.gan.enabled
+            ? try DecoderGANStep(config: config, models: models, data: data)
+            : try JointStep(config: config, models: models, data: data)
+        let evaluation = try HeldOutEvaluation(model: models.student, data: data, images: config.data.evalImages)
+        let settings = RunSettings(outputURL: config.outputURL, steps: config.schedule.steps, logEvery: config.schedule.logEvery,
+                                   evalEvery: config.schedule.evalEvery, checkpointEvery: config.checkpoint.every,
+                                   keepLast: config.checkpoint.keepLast, resume: config.checkpoint.resume,
+                                   configYAML: config.resolvedYAML())
+        try self.init(step: step, settings: settings, hooks: [evaluation], checkpoints: checkpoints, resumeFrom: latest)
+    }
+
+    /// The held-out evaluations of a tokenizer run so far (empty for other runs).
+    public var evaluations: [EvaluationResult] { hooks.compactMap { $0 as? HeldOutEvaluation }.first?.results ?? [] }
+
+    /// The tokenizer being trained, for a tokenizer run.
+    public var models: TrainModels? { (step as? JointStep)?.models ?? (step as? DecoderGANStep)?.models }
+}
