@@ -4,7 +4,8 @@
 #   2. pre-trains a small VTP tokenizer on Fashion-MNIST (CLIP + DINO/iBOT/KoLeo + reconstruction) for a few
 #      minutes and reports zero-shot accuracy and reconstruction PSNR on held-out test images;
 #   3. fine-tunes its pixel decoder against a PatchGAN discriminator, encoder frozen (the second stage);
-#   4. uses the trained checkpoint from the command line: reconstruction and zero-shot classification.
+#   4. uses the trained checkpoint from the command line: reconstruction and zero-shot classification of held-out
+#      Fashion-MNIST test images (examples/fashion-mnist/, one per class; the file name is the true class).
 # DEMO_STEPS (default 300) sets the pre-training length (configs/fmnist-tiny.yaml's full 600 steps take ~12
 # minutes), DEMO_GAN_STEPS (default 60) the second stage's.
 set -euo pipefail
@@ -37,9 +38,9 @@ model="$out/fmnist-gan/checkpoints/$(cat "$out/fmnist-gan/checkpoints/latest")"
 
 echo; echo "== 4. The trained tokenizer from the command line ($model)"
 $vtp info --model "$model"
-$vtp reconstruct --model "$model" --size 28 --side-by-side examples/*.jpg --output "$out/reconstructions"
+$vtp reconstruct --model "$model" --size 28 --side-by-side examples/fashion-mnist/*.png --output "$out/reconstructions"
 $vtp zero-shot --model "$model" --size 28 --templates "a photo of a {}." --top-k 3 \
-  --classes "t-shirt,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,ankle boot" examples/*.jpg
+  --classes "t-shirt,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,ankle boot" examples/fashion-mnist/*.png
 echo; echo "report: $out/fmnist/eval.json, $out/fmnist/loss.png, $out/fmnist/reconstructions-step$steps.png"
 echo "        $out/fmnist-gan/eval.json, $out/fmnist-gan/loss.png, $out/fmnist-gan/reconstructions-step$gan_steps.png"
 echo "pre-training:"; cat "$out/fmnist/eval.json"; echo
