@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "vtp",
             dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "vtp-bench", dependencies: ["VTPModels"], path: "bench/swift", swiftSettings: optimisedFlags),
+        .executableTarget(name: "vtp-bench", dependencies: ["VTPModels", "VTPData"], path: "bench/swift", swiftSettings: optimisedFlags),
         .target(name: "VTPTestSupport", dependencies: ["VTPTensor"], path: "Tests/VTPTestSupport"),
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),
