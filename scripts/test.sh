@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test suite, as CI runs it: first a separate package that depends on SwiftVTP as a library
+# (examples/library-package) is built and reconstructs an image, then `swift test` runs every test target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== examples/library-package: SwiftVTP as a dependency"
+swift build --package-path examples/library-package
+out=$(mktemp -d)
+examples/library-package/.build/debug/reconstruct Tests/VTPModelsTests/Fixtures/vtp-tiny/model "$out" examples/chelsea.jpg
+test -s "$out/chelsea.png"
+rm -rf "$out"
+echo "== swift test"
+swift test
