@@ -5,13 +5,14 @@ import PackageDescription
 /// (tests would otherwise crawl) and, on x86-64 Linux, for x86-64-v3 (LLVM name "haswell": AVX2 + FMA, which every
 /// x86 CPU since 2013 has) so that our own SIMD kernels use FMA.
 ///
-/// SwiftPM refuses `unsafeFlags` in a package that another package depends on by version, so a checkout at a
-/// release tag (how a version dependency is checked out) builds without them: release builds are -O anyway and
-/// the matrix products run in oneDNN with its own CPU dispatch; add `-Xswiftc -target-cpu -Xswiftc x86-64-v3` to
-/// that build for the FMA kernels (README, "Using SwiftVTP as a library"). Path, branch and revision
-/// dependencies and this repository itself keep the flags. SWIFTVTP_PORTABLE=1 drops them too.
-let tagged = Context.gitInformation?.currentTag != nil || Context.environment["SWIFTVTP_PORTABLE"] == "1"
-let optimisedFlags: [SwiftSetting] = tagged ? [] : [.unsafeFlags(["-O", "-target-cpu", "haswell"], .when(platforms: [.linux]))]
+/// SwiftPM refuses `unsafeFlags` in a package that another package depends on by version, so SwiftVTP checked
+/// out as a dependency (under `.build/checkouts/`, or Xcode's `SourcePackages/checkouts/`: version, branch and
+/// revision dependencies) builds without them: release builds are -O anyway and the matrix products run in
+/// oneDNN with its own CPU dispatch; add `-Xswiftc -target-cpu -Xswiftc x86-64-v3` to that build for the FMA
+/// kernels (README, "Using SwiftVTP as a library"). This repository and path dependencies keep the flags.
+/// SWIFTVTP_PORTABLE=1 drops them anywhere. (`Context.gitInformation` is not set for dependency checkouts.)
+let portable = Context.packageDirectory.contains("/checkouts/") || Context.environment["SWIFTVTP_PORTABLE"] == "1"
+let optimisedFlags: [SwiftSetting] = portable ? [] : [.unsafeFlags(["-O", "-target-cpu", "haswell"], .when(platforms: [.linux]))]
 
 let package = Package(
     name: "SwiftVTP",
@@ -33,7 +34,7 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .target(
             name: "CVTPData", path: "Sources/CVTPData",
-            cSettings: tagged ? [] : [.unsafeFlags(["-O2"])],
+            cSettings: portable ? [] : [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "VTPTensor", dependencies: ["CDNNL"], swiftSettings: optimisedFlags),
         .target(name: "VTPNN", dependencies: ["VTPTensor"], swiftSettings: optimisedFlags),
