@@ -44,4 +44,19 @@ extension LightningDiTConfig {
         (c.useRmsnorm, c.useRope, c.useSwiglu, c.useQknorm) = (true, true, true, false)
         return c
     }
+
+    /// Number of parameters `LightningDiT(config:)` has (incl. the fixed `pos_embed`, as PyTorch's
+    /// `sum(p.numel() for p in model.parameters())`; RoPE tables are buffers), without building the model.
+    public var parameterCount: Int {
+        let (d, p, t, hd) = (hiddenSize, patchSize, tokenCount, headDimensions)
+        let h = mlpHiddenSize, k = woShift ? 4 : 6
+        func linear(_ i: Int, _ o: Int) -> Int { i * o + o }
+        let embed = linear(inChannels * p * p, d) + t * d + linear(256, d) + linear(d, d) + labelTableRows * d
+        let norms = useRmsnorm ? 2 * d : 0
+        let qkNorm = useQknorm ? (useRmsnorm ? 2 * hd : 4 * hd) : 0
+        let mlp = useSwiglu ? linear(d, 2 * h) + linear(h, d) : linear(d, h) + linear(h, d)
+        let block = norms + linear(d, 3 * d) + qkNorm + linear(d, d) + mlp + linear(d, k * d)
+        let final = (useRmsnorm ? d : 0) + linear(d, p * p * outChannels) + linear(d, 2 * d)
+        return embed + depth * block + final
+    }
 }
