@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "VTPData", targets: ["VTPData"]),
         .library(name: "VTPEval", targets: ["VTPEval"]),
         .library(name: "VTPTraining", targets: ["VTPTraining"]),
+        .library(name: "VTPGeneration", targets: ["VTPGeneration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,10 +45,11 @@ let package = Package(
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/html5_entities.json")],
             swiftSettings: optimisedFlags),
         .target(name: "VTPEval", dependencies: ["VTPModels", "VTPData"], swiftSettings: optimisedFlags),
+        .target(name: "VTPGeneration", dependencies: ["VTPModels", "VTPData", "VTPTensor"], swiftSettings: optimisedFlags),
         .target(name: "VTPTraining", dependencies: ["VTPModels", "VTPData", "VTPEval", "Yams"], swiftSettings: optimisedFlags),
         .executableTarget(
             name: "vtp",
-            dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTraining", "VTPGeneration", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "vtp-bench", dependencies: ["VTPModels", "VTPData"], path: "bench/swift", swiftSettings: optimisedFlags),
         .target(name: "VTPTestSupport", dependencies: ["VTPTensor"], path: "Tests/VTPTestSupport"),
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor", "VTPTestSupport"], resources: [.copy("Fixtures")]),
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"]),
         .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining", "VTPTestSupport"]),
         .testTarget(name: "vtpTests", dependencies: ["vtp", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "VTPGenerationTests", dependencies: ["VTPGeneration", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

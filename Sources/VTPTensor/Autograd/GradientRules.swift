@@ -142,11 +142,12 @@ enum GradientRules {
                                       nk: n, d: d, scale: scale, mask: mask, causal: causal,
                                       dq: dpp, dk: dpp + stride, dv: dpp + 2 * stride)
             return [dp]
-        case .splitHeads(let heads, let sin, let cos, let prefix):
+        case .splitHeads(let heads, let sin, let cos, let prefix, let interleaved):
             let rope = sin.map { ($0, cos!, prefix, false) }
-            return [HeadKernels.split(g, heads: heads, d: g.shape[4], rope: rope, inverse: true)]
-        case .rope(let sin, let cos, let prefix):
-            return [RopeKernels.apply(g, sin: sin, cos: cos, prefix: prefix, bf16: false, inverse: true)]
+            return [HeadKernels.split(g, heads: heads, d: g.shape[4], rope: rope, interleaved: interleaved, inverse: true)]
+        case .rope(let sin, let cos, let prefix, let interleaved):
+            return [RopeKernels.apply(g, sin: sin, cos: cos, prefix: prefix, bf16: false, interleaved: interleaved,
+                                      inverse: true)]
         case .custom(_, let backward):
             return backward(g)
         }

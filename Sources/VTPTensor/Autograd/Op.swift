@@ -46,8 +46,8 @@ public enum Op {
     case l2Normalize(Tensor, norms: Tensor, eps: Float)  // saved: output
     case crossEntropy(logProbs: Tensor, targets: [Int])
     case attention(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, mask: Tensor?, causal: Bool, scale: Float)
-    case rope(sin: Tensor, cos: Tensor, prefix: Int)
-    case splitHeads(heads: Int, sin: Tensor?, cos: Tensor?, prefix: Int)
+    case rope(sin: Tensor, cos: Tensor, prefix: Int, interleaved: Bool)
+    case splitHeads(heads: Int, sin: Tensor?, cos: Tensor?, prefix: Int, interleaved: Bool)
     case packedAttention(packed: Tensor, out: Tensor, lse: Tensor, mask: Tensor?, causal: Bool, scale: Float)
     // Custom ops defined outside this module supply their own rule.
     case custom(name: String, backward: (Tensor) -> [Tensor?])

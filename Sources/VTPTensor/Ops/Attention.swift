@@ -26,19 +26,22 @@ extension Tensor {
         return out
     }
 
-    /// Rotary embedding with half-split pairs: out = x·cos + rotate_half(x)·sin, rotate_half([x₁|x₂]) = [−x₂|x₁].
+    /// Rotary embedding: out = x·cos + rotate_half(x)·sin. Half-split pairs by default, rotate_half([x₁|x₂]) =
+    /// [−x₂|x₁] (DINOv3); `interleaved` pairs (2k, 2k+1) as EVA-02 / LightningDiT, rotate_half(x)[2k] = −x[2k+1],
+    /// rotate_half(x)[2k+1] = x[2k].
     ///
     /// - Parameters:
     ///   - self: [B, H, N, d]; the first `prefix` tokens are not rotated.
     ///   - sin, cos: [N − prefix, d] tables.
     ///   - bf16: emulate PyTorch running the rotation in bfloat16: x, each product and the sum are rounded
     ///     to bf16 (prefix tokens are rounded too). The gradient treats rounding as the identity.
-    public func rope(sin: Tensor, cos: Tensor, prefix: Int = 0, bf16: Bool = false) -> Tensor {
+    public func rope(sin: Tensor, cos: Tensor, prefix: Int = 0, bf16: Bool = false, interleaved: Bool = false) -> Tensor {
         let (n, d) = (shape[2], shape[3])
         precondition(rank == 4 && d % 2 == 0 && sin.shape == [n - prefix, d] && cos.shape == sin.shape,
                      "rope: x \(shape) needs sin/cos [\(n - prefix), \(d)], got \(sin.shape), \(cos.shape)")
-        var out = RopeKernels.apply(self, sin: sin, cos: cos, prefix: prefix, bf16: bf16, inverse: false)
-        Tensor.record(&out, [self], .rope(sin: sin.detached(), cos: cos.detached(), prefix: prefix))
+        var out = RopeKernels.apply(self, sin: sin, cos: cos, prefix: prefix, bf16: bf16, interleaved: interleaved,
+                                    inverse: false)
+        Tensor.record(&out, [self], .rope(sin: sin.detached(), cos: cos.detached(), prefix: prefix, interleaved: interleaved))
         return out
     }
 }
@@ -46,14 +49,18 @@ extension Tensor {
 extension Tensor {
     /// Splits a fused projection into heads, optionally rotating q and k: [B, N, 3·H·d] → packed [3, B, H, N, d]
     /// (q, k, v). One pass instead of permute + split + two rotations.
-    /// - Parameter rope: (sin, cos) [N − prefix, d], the prefix length, and whether to emulate bf16 (see `rope`).
-    public func splitHeads(_ heads: Int, rope: (sin: Tensor, cos: Tensor, prefix: Int, bf16: Bool)? = nil) -> Tensor {
+    /// - Parameters:
+    ///   - rope: (sin, cos) [N − prefix, d], the prefix length, and whether to emulate bf16 (see `rope`).
+    ///   - interleaved: rotate interleaved pairs (2k, 2k+1) instead of half-split ones (see `rope`).
+    public func splitHeads(_ heads: Int, rope: (sin: Tensor, cos: Tensor, prefix: Int, bf16: Bool)? = nil,
+                           interleaved: Bool = false) -> Tensor {
         precondition(rank == 3 && shape[2] % (3 * heads) == 0, "splitHeads: expected [B, N, 3·H·d], got \(shape) with \(heads) heads")
         let n = shape[1]
         let d = shape[2] / (3 * heads)
         if let rope { precondition(rope.sin.shape == [n - rope.prefix, d], "splitHeads: rope tables \(rope.sin.shape) ≠ [\(n - rope.prefix), \(d)]") }
-        var out = HeadKernels.split(self, heads: heads, d: d, rope: rope, inverse: false)
-        Tensor.record(&out, [self], .splitHeads(heads: heads, sin: rope?.sin, cos: rope?.cos, prefix: rope?.prefix ?? 0))
+        var out = HeadKernels.split(self, heads: heads, d: d, rope: rope, interleaved: interleaved, inverse: false)
+        Tensor.record(&out, [self], .splitHeads(heads: heads, sin: rope?.sin, cos: rope?.cos, prefix: rope?.prefix ?? 0,
+                                                interleaved: interleaved))
         return out
     }
 
@@ -80,7 +87,7 @@ enum HeadKernels {
     /// Forward: [B, N, 3, H, d] → [3, B, H, N, d] with q, k rotated. Inverse (`inverse`): the adjoint, from a packed
     /// gradient back to [B, N, 3·H·d] with the transposed rotation.
     static func split(_ x: Tensor, heads: Int, d: Int, rope: (sin: Tensor, cos: Tensor, prefix: Int, bf16: Bool)?,
-                      inverse: Bool) -> Tensor {
+                      interleaved: Bool = false, inverse: Bool) -> Tensor {
         let (b, n) = inverse ? (x.shape[1], x.shape[3]) : (x.shape[0], x.shape[1])
         let out = inverse ? Tensor(uninitialized: [b, n, 3 * heads * d]) : Tensor(uninitialized: [3, b, heads, n, d])
         let (src, dst) = (x.data, out.data)
@@ -100,7 +107,7 @@ enum HeadKernels {
                     }
                     let table = t < prefix ? nil : (t - prefix) * d
                     RopeKernels.rotateRow(from, to, d: d, sin: table.map { ps! + $0 }, cos: table.map { pc! + $0 },
-                                          bf16: bf16, inverse: inverse)
+                                          bf16: bf16, interleaved: interleaved, inverse: inverse)
                 }
             }
         }
@@ -109,8 +116,10 @@ enum HeadKernels {
 }
 
 enum RopeKernels {
-    /// Forward rotation, or (`inverse`) its transpose: dx = dy·cos + rotate_halfᵀ(dy·sin), rotate_halfᵀ([a|b]) = [b|−a].
-    static func apply(_ x: Tensor, sin: Tensor, cos: Tensor, prefix: Int, bf16: Bool, inverse: Bool) -> Tensor {
+    /// Forward rotation, or (`inverse`) its transpose: dx = dy·cos + rotate_halfᵀ(dy·sin), rotate_halfᵀ([a|b]) = [b|−a]
+    /// (interleaved: rotate_halfᵀ(y)[2k] = y[2k+1], rotate_halfᵀ(y)[2k+1] = −y[2k]).
+    static func apply(_ x: Tensor, sin: Tensor, cos: Tensor, prefix: Int, bf16: Bool, interleaved: Bool = false,
+                      inverse: Bool) -> Tensor {
         let (n, d) = (x.shape[2], x.shape[3])
         let out = Tensor(uninitialized: x.shape)
         let rows = x.count / d
@@ -119,7 +128,7 @@ enum RopeKernels {
             let t = row % n
             let table = t < prefix ? nil : (t - prefix) * d
             rotateRow(px + row * d, po + row * d, d: d, sin: table.map { ps + $0 }, cos: table.map { pc + $0 },
-                      bf16: bf16, inverse: inverse)
+                      bf16: bf16, interleaved: interleaved, inverse: inverse)
         }
         return out
     }
@@ -128,10 +137,24 @@ enum RopeKernels {
     /// prefix token) the row is only copied (rounded to bf16 in `bf16` mode, as PyTorch casts every q/k row).
     @inline(__always) static func rotateRow(_ x: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, d: Int,
                                             sin sr: UnsafePointer<Float>?, cos cr: UnsafePointer<Float>?,
-                                            bf16: Bool, inverse: Bool) {
+                                            bf16: Bool, interleaved: Bool = false, inverse: Bool) {
         @inline(__always) func r(_ v: Float) -> Float { bf16 ? BF16Kernels.round(v) : v }
         guard let sr, let cr else {
             for j in 0..<d { o[j] = r(x[j]) }
+            return
+        }
+        if interleaved {
+            // Pair (i, j) = (2k, 2k+1): o_i = a·cos_i − b·sin_i, o_j = b·cos_j + a·sin_j.
+            for i in stride(from: 0, to: d, by: 2) {
+                let j = i + 1, a = r(x[i]), b = r(x[j])
+                if inverse {
+                    o[i] = a * cr[i] + b * sr[j]
+                    o[j] = b * cr[j] - a * sr[i]
+                } else {
+                    o[i] = r(r(a * cr[i]) + r(-b * sr[i]))
+                    o[j] = r(r(b * cr[j]) + r(a * sr[j]))
+                }
+            }
             return
         }
         let half = d / 2
