@@ -184,11 +184,6 @@ struct ConfigDecoder: Decoder {
         var count: Int? { items.count }
         var isAtEnd: Bool { currentIndex >= items.count }
 
-        init(items: [ConfigValue], codingPath: [CodingKey]) {
-            self.items = items
-            self.codingPath = codingPath
-        }
-
         private mutating func next() throws -> ConfigDecoder {
             guard !isAtEnd else { throw TrainConfigError.syntax("\(dottedPath(codingPath)) has too few items") }
             defer { currentIndex += 1 }

@@ -5,7 +5,7 @@ extension ConfigValue {
     /// tree of a default instance lists every field, optional ones included).
     public init<T: Encodable>(encoding value: T) throws {
         let root = TreeNode()
-        try encodeTree(value, into: root, path: [])
+        try encodeTree(value, into: root)
         self = root.value
     }
 }
@@ -56,8 +56,8 @@ private final class TreeNode {
 }
 
 /// Scalars are written as their YAML text; a `ConfigValue` is put in as it is; anything else encodes itself.
-private func encodeTree<T: Encodable>(_ value: T, into node: TreeNode, path: [CodingKey]) throws {
-    let plain: String?
+private func encodeTree<T: Encodable>(_ value: T, into node: TreeNode) throws {
+    let plain: String
     switch value {
     case let v as ConfigValue: node.kind = .value(v); return
     case let v as String: node.kind = .value(ConfigValue(.scalar(v, plain: false))); return
@@ -65,117 +65,82 @@ private func encodeTree<T: Encodable>(_ value: T, into node: TreeNode, path: [Co
     case let v as Double: plain = ConfigValue.formatDouble(v)
     case let v as Float: plain = ConfigValue.formatDouble(Double("\(v)") ?? Double(v))
     case let v as any BinaryInteger: plain = "\(v)"
-    default: plain = nil
+    default: try value.encode(to: TreeEncoder(node: node)); return
     }
-    if let plain { node.kind = .value(ConfigValue(.scalar(plain, plain: true))); return }
-    try value.encode(to: TreeEncoder(node: node, codingPath: path))
+    node.kind = .value(ConfigValue(.scalar(plain, plain: true)))
 }
 
+/// Fills a `TreeNode` (coding paths are not tracked: encoding a config cannot fail on a value).
 private struct TreeEncoder: Encoder {
     let node: TreeNode
-    var codingPath: [CodingKey]
+    var codingPath: [CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         if case .map = node.kind {} else { node.kind = .map([]) }
-        return KeyedEncodingContainer(Keyed<Key>(node: node, codingPath: codingPath))
+        return KeyedEncodingContainer(Keyed<Key>(node: node))
     }
 
     func unkeyedContainer() -> UnkeyedEncodingContainer {
         if case .list = node.kind {} else { node.kind = .list([]) }
-        return Unkeyed(node: node, codingPath: codingPath)
+        return Unkeyed(node: node)
     }
 
-    func singleValueContainer() -> SingleValueEncodingContainer { Single(node: node, codingPath: codingPath) }
+    func singleValueContainer() -> SingleValueEncodingContainer { Single(node: node) }
 
     private struct Keyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let node: TreeNode
-        var codingPath: [CodingKey]
+        var codingPath: [CodingKey] { [] }
 
-        private func child(_ key: Key) -> (TreeNode, [CodingKey]) {
-            let name = configKey(key.stringValue)
-            return (node.child(name), codingPath + [AnyCodingKey(name)])
-        }
-        mutating func encodeNil(forKey key: Key) throws { child(key).0.kind = .value(.null()) }
-        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-            let (n, p) = child(key)
-            try encodeTree(value, into: n, path: p)
-        }
-        // nil optionals are written as null, so that every field of a default instance is in its tree (each
-        // scalar type has its own requirement, which the generic one would not replace).
-        private mutating func orNull<T: Encodable>(_ v: T?, _ k: Key) throws {
+        private func child(_ key: Key) -> TreeNode { node.child(configKey(key.stringValue)) }
+        mutating func encodeNil(forKey key: Key) throws { child(key).kind = .value(.null()) }
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try encodeTree(value, into: child(key)) }
+        // nil optionals are written as null, so that every field of a default instance is in its tree (the scalar
+        // types have requirements of their own, which the generic one does not replace).
+        private mutating func orNull(_ v: (any Encodable)?, _ k: Key) throws {
             if let v { try encode(v, forKey: k) } else { try encodeNil(forKey: k) }
         }
         mutating func encodeIfPresent<T: Encodable>(_ v: T?, forKey k: Key) throws { try orNull(v, k) }
         mutating func encodeIfPresent(_ v: Bool?, forKey k: Key) throws { try orNull(v, k) }
         mutating func encodeIfPresent(_ v: String?, forKey k: Key) throws { try orNull(v, k) }
         mutating func encodeIfPresent(_ v: Double?, forKey k: Key) throws { try orNull(v, k) }
-        mutating func encodeIfPresent(_ v: Float?, forKey k: Key) throws { try orNull(v, k) }
         mutating func encodeIfPresent(_ v: Int?, forKey k: Key) throws { try orNull(v, k) }
-        mutating func encodeIfPresent(_ v: Int8?, forKey k: Key) throws { try orNull(v, k) }
-        mutating func encodeIfPresent(_ v: Int16?, forKey k: Key) throws { try orNull(v, k) }
-        mutating func encodeIfPresent(_ v: Int32?, forKey k: Key) throws { try orNull(v, k) }
         mutating func encodeIfPresent(_ v: Int64?, forKey k: Key) throws { try orNull(v, k) }
-        mutating func encodeIfPresent(_ v: UInt?, forKey k: Key) throws { try orNull(v, k) }
-        mutating func encodeIfPresent(_ v: UInt8?, forKey k: Key) throws { try orNull(v, k) }
-        mutating func encodeIfPresent(_ v: UInt16?, forKey k: Key) throws { try orNull(v, k) }
-        mutating func encodeIfPresent(_ v: UInt32?, forKey k: Key) throws { try orNull(v, k) }
         mutating func encodeIfPresent(_ v: UInt64?, forKey k: Key) throws { try orNull(v, k) }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-            let (n, p) = child(key)
-            return TreeEncoder(node: n, codingPath: p).container(keyedBy: keyType)
+            TreeEncoder(node: child(key)).container(keyedBy: keyType)
         }
-        mutating func nestedUnkeyedContainer(forKey key: Key) -> UnkeyedEncodingContainer {
-            let (n, p) = child(key)
-            return TreeEncoder(node: n, codingPath: p).unkeyedContainer()
-        }
-        mutating func superEncoder() -> Encoder { TreeEncoder(node: node.child("super"), codingPath: codingPath) }
-        mutating func superEncoder(forKey key: Key) -> Encoder {
-            let (n, p) = child(key)
-            return TreeEncoder(node: n, codingPath: p)
-        }
+        mutating func nestedUnkeyedContainer(forKey key: Key) -> UnkeyedEncodingContainer { TreeEncoder(node: child(key)).unkeyedContainer() }
+        mutating func superEncoder() -> Encoder { TreeEncoder(node: node.child("super")) }
+        mutating func superEncoder(forKey key: Key) -> Encoder { TreeEncoder(node: child(key)) }
     }
 
     private struct Unkeyed: UnkeyedEncodingContainer {
         let node: TreeNode
-        var codingPath: [CodingKey]
+        var codingPath: [CodingKey] { [] }
         var count: Int { if case .list(let items) = node.kind { return items.count } else { return 0 } }
 
         mutating func encodeNil() throws { node.append().kind = .value(.null()) }
-        mutating func encode<T: Encodable>(_ value: T) throws {
-            let index = AnyCodingKey(intValue: count)!
-            try encodeTree(value, into: node.append(), path: codingPath + [index])
-        }
+        mutating func encode<T: Encodable>(_ value: T) throws { try encodeTree(value, into: node.append()) }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-            TreeEncoder(node: node.append(), codingPath: codingPath).container(keyedBy: keyType)
+            TreeEncoder(node: node.append()).container(keyedBy: keyType)
         }
-        mutating func nestedUnkeyedContainer() -> UnkeyedEncodingContainer {
-            TreeEncoder(node: node.append(), codingPath: codingPath).unkeyedContainer()
-        }
-        mutating func superEncoder() -> Encoder { TreeEncoder(node: node.append(), codingPath: codingPath) }
+        mutating func nestedUnkeyedContainer() -> UnkeyedEncodingContainer { TreeEncoder(node: node.append()).unkeyedContainer() }
+        mutating func superEncoder() -> Encoder { TreeEncoder(node: node.append()) }
     }
 
     private struct Single: SingleValueEncodingContainer {
         let node: TreeNode
-        var codingPath: [CodingKey]
+        var codingPath: [CodingKey] { [] }
         mutating func encodeNil() throws { node.kind = .value(.null()) }
-        mutating func encode<T: Encodable>(_ value: T) throws { try encodeTree(value, into: node, path: codingPath) }
+        mutating func encode<T: Encodable>(_ value: T) throws { try encodeTree(value, into: node) }
     }
 }
 
-/// A tree encodes as itself (the tree encoder puts it in as it is; other encoders get its scalars as text).
+/// A tree encodes as itself: the tree encoder puts it in as it is (other encoders get its flow-style YAML text).
 extension ConfigValue: Encodable {
     public func encode(to encoder: Encoder) throws {
-        switch kind {
-        case .scalar(let s, _):
-            var c = encoder.singleValueContainer()
-            try c.encode(s)
-        case .list(let items):
-            var c = encoder.unkeyedContainer()
-            for i in items { try c.encode(i) }
-        case .map(let entries):
-            var c = encoder.container(keyedBy: AnyCodingKey.self)
-            for e in entries { try c.encode(e.value, forKey: AnyCodingKey(e.key)) }
-        }
+        var c = encoder.singleValueContainer()
+        try c.encode(inlineText)
     }
 }

@@ -59,11 +59,6 @@ public struct ConfigValue: Equatable, Sendable {
 public struct ConfigEntry: Equatable, Sendable {
     public var key: String
     public var value: ConfigValue
-
-    public init(key: String, value: ConfigValue) {
-        self.key = key
-        self.value = value
-    }
 }
 
 /// Where a configuration value came from.
@@ -81,6 +76,24 @@ public enum ConfigOrigin: Equatable, Sendable {
 // MARK: - Reading YAML
 
 extension ConfigValue {
+    /// Reads a YAML file and applies `overrides` (`key.sub=value`, in order) to it.
+    public init(contentsOf url: URL, overrides: [String] = []) throws {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw TrainConfigError.unreadable(path: url.path, reason: FileManager.default.fileExists(atPath: url.path)
+                                              ? "not readable" : "no such file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw TrainConfigError.unreadable(path: url.path, reason: "not UTF-8 text")
+        }
+        try self.init(yaml: text, overrides: overrides)
+    }
+
+    /// Parses YAML text and applies `overrides` (`key.sub=value`, in order) to it.
+    public init(yaml: String, overrides: [String]) throws {
+        try self.init(yaml: yaml)
+        for text in overrides { try ConfigOverride(parsing: text).apply(to: &self) }
+    }
+
     /// Parses YAML text: an empty document is an empty mapping; anything else must be a mapping.
     public init(yaml: String) throws {
         let node: Node?

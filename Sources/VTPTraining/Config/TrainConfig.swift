@@ -80,23 +80,18 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// Reads `url`, applies `overrides` (`key.sub=value`, in order) and, when `validate`, checks the combination.
     public static func load(from url: URL, overrides: [String] = [], validate: Bool = true) throws -> TrainConfig {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw TrainConfigError.unreadable(path: url.path, reason: FileManager.default.fileExists(atPath: url.path)
-                                              ? "not readable" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw TrainConfigError.unreadable(path: url.path, reason: "not UTF-8 text")
-        }
-        return try parse(yaml: text, overrides: overrides, validate: validate)
+        try read(ConfigValue(contentsOf: url, overrides: overrides), validate: validate)
     }
 
-    /// Reads YAML text, applies `overrides` (to the parsed tree, in order), decodes it once over the defaults and,
-    /// when `validate`, checks the combination.
+    /// Reads YAML text, applies `overrides` and, when `validate`, checks the combination.
     public static func parse(yaml: String, overrides: [String] = [], validate: Bool = true) throws -> TrainConfig {
-        var tree = try ConfigValue(yaml: yaml)
-        for text in overrides { try ConfigOverride(parsing: text).apply(to: &tree) }
+        try read(ConfigValue(yaml: yaml, overrides: overrides), validate: validate)
+    }
+
+    /// Decodes the tree (once, over the defaults), then reads the files the config names and fills in the
+    /// inherited values, which depend on every override.
+    private static func read(_ tree: ConfigValue, validate: Bool) throws -> TrainConfig {
         var config = try tree.decode(defaults: TrainConfig(unresolved: ()))
-        // Files named by the config are read, and inherited values filled in, once every override is in.
         try config.model.resolveInitFrom()
         config.resolveInherited()
         if validate { try config.validate() }
