@@ -68,7 +68,7 @@ struct ConfigDecoder: Decoder {
 
     func read<T: Decodable>(_ type: T.Type) throws -> T {
         if let own = T.self as? ConfigKeyList.Type {
-            let mine = node.flatMap { $0.isNull ? nil : $0 } ?? ConfigValue(.map([]), origin: node?.origin ?? .none)
+            let mine = node.flatMap { $0.isNull ? nil : $0 } ?? ConfigValue(.map([]), origin: node?.origin ?? .program)
             return try T(from: ConfigDecoder(node: mine, defaults: nil, validKeys: own.configKeys, codingPath: codingPath))
         }
         switch T.self {
@@ -103,8 +103,8 @@ struct ConfigDecoder: Decoder {
 
     /// `error` with the line of `value` in the file, or wrapped in the override that wrote `value`.
     func locate(_ error: TrainConfigError, at value: ConfigValue?) -> TrainConfigError {
-        switch value?.origin ?? .none {
-        case .none: return error
+        switch value?.origin ?? .program {
+        case .program: return error
         case .line(let line): return error.at(line: line)
         case .override(let text):
             var e = error

@@ -20,13 +20,13 @@ public struct ConfigValue: Equatable, Sendable {
     public var kind: Kind
     public var origin: ConfigOrigin
 
-    public init(_ kind: Kind, origin: ConfigOrigin = .none) {
+    public init(_ kind: Kind, origin: ConfigOrigin = .program) {
         self.kind = kind
         self.origin = origin
     }
 
     /// The `null` scalar.
-    static func null(origin: ConfigOrigin = .none) -> ConfigValue { ConfigValue(.scalar("null", plain: true), origin: origin) }
+    static func null(origin: ConfigOrigin = .program) -> ConfigValue { ConfigValue(.scalar("null", plain: true), origin: origin) }
 
     /// Whether this is YAML's null (`null`, `~`, an empty value).
     public var isNull: Bool {
@@ -63,8 +63,8 @@ public struct ConfigEntry: Equatable, Sendable {
 
 /// Where a configuration value came from.
 public enum ConfigOrigin: Equatable, Sendable {
-    /// Written by the program (a default).
-    case none
+    /// Written by the program (a default, or a value it encoded).
+    case program
     /// A line of the YAML file.
     case line(Int)
     /// A `key=value` override (its text).
@@ -99,7 +99,7 @@ extension ConfigValue {
         let node: Node?
         do { node = try Yams.compose(yaml: yaml) } catch { throw TrainConfigError.syntax("\(error)") }
         guard let node else { self.init(.map([])); return }
-        self.init(node: node, origin: { n in n.mark.map { .line($0.line) } ?? .none })
+        self.init(node: node, origin: { n in n.mark.map { .line($0.line) } ?? .program })
         if isNull { self = ConfigValue(.map([])) }
         guard case .map = kind else {
             throw TrainConfigError.typeMismatch(path: "(top level)", expected: "a mapping of sections (model:, data:, …)",
