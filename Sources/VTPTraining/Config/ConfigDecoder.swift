@@ -33,12 +33,7 @@ protocol ConfigKeyList {
 
 /// `error` located where `decoder` reads: at its line in the file, or inside the override that wrote the value.
 func configError(_ error: TrainConfigError, in decoder: Decoder) -> TrainConfigError {
-    (decoder as? ConfigDecoder)?.locate(error, at: decoder.configValue) ?? error
-}
-
-extension Decoder {
-    /// The tree value this decoder reads (nil when it is not a `ConfigDecoder`).
-    var configValue: ConfigValue? { (self as? ConfigDecoder)?.value }
+    (decoder as? ConfigDecoder).map { $0.locate(error, at: $0.value) } ?? error
 }
 
 /// Reads a `Decodable` from the user's tree (`node`) over the default tree (`defaults`), walking both together.

@@ -80,7 +80,7 @@ public struct ModelSection: Codable, Equatable, Sendable, ConfigKeyList {
                               in: try c.superDecoder(forKey: .preset))
         }
         // The field overrides are read by VTPConfig's own decoder (so they get its types), then picked out.
-        let present = decoder.configValue?.keys ?? []
+        let present = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
         let patch = try ConfigValue(encoding: try VTPConfig(from: decoder))
         overrides = Self.vtpConfigKeys.filter(present.contains).map { ConfigEntry(key: $0, value: patch[$0] ?? .null()) }
         resolved = try Self.resolve(base: vtpConfig ?? VTPConfig.preset(preset ?? "tiny")!, overrides: overrides)
