@@ -19,20 +19,20 @@ extension ConfigValue {
         try ConfigDecoder(node: self, defaults: ConfigValue(encoding: defaults), validKeys: nil, codingPath: []).read(T.self)
     }
 
-    /// Decodes a type from this tree alone (no defaults).
-    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    /// Decodes a type from this tree alone (no defaults; for types that read their keys themselves).
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try ConfigDecoder(node: self, defaults: nil, validKeys: nil, codingPath: []).read(T.self)
     }
 }
 
-/// A type that reads its keys itself, from the user's tree only (no defaults are filled in from the default
-/// instance): `configKeys` are the keys it accepts.
-protocol ConfigKeyList {
+/// A type that reads its keys itself (a custom `init(from:)`), from the user's tree only: no defaults are filled
+/// in from the default instance, and `configKeys` are the keys it accepts (e.g. `ModelSection`).
+public protocol ConfigKeyList {
     static var configKeys: [String] { get }
 }
 
 /// `error` located where `decoder` reads: at its line in the file, or inside the override that wrote the value.
-func configError(_ error: TrainConfigError, in decoder: Decoder) -> TrainConfigError {
+public func configError(_ error: TrainConfigError, in decoder: Decoder) -> TrainConfigError {
     (decoder as? ConfigDecoder).map { $0.locate(error, at: $0.value) } ?? error
 }
 

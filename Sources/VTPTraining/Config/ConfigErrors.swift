@@ -134,4 +134,4 @@ extension ConfigChoice {
 }
 
 /// The messages of the checks that fail: `unmet((lr > 0, "optimizer.lr must be positive"), …)`.
-func unmet(_ checks: (Bool, String)...) -> [String] { checks.filter { !$0.0 }.map(\.1) }
+public func unmet(_ checks: (Bool, String)...) -> [String] { checks.filter { !$0.0 }.map(\.1) }

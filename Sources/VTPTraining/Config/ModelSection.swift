@@ -59,7 +59,7 @@ public struct ModelSection: Codable, Equatable, Sendable, ConfigKeyList {
         return (try? ConfigValue(encoding: c).keys) ?? []
     }()
 
-    static var configKeys: [String] { ["preset", "vtp_config", "init_from"] + vtpConfigKeys }
+    public static var configKeys: [String] { ["preset", "vtp_config", "init_from"] + vtpConfigKeys }
 
     private enum Key: String, CodingKey { case preset, vtpConfig = "vtp_config", initFrom = "init_from" }
 
@@ -119,5 +119,5 @@ public struct ModelSection: Codable, Equatable, Sendable, ConfigKeyList {
 
 /// A `vtp_config:` block is read by `VTPConfig`'s own decoder; its keys are the official field names.
 extension VTPConfig: ConfigKeyList {
-    static var configKeys: [String] { ModelSection.vtpConfigKeys }
+    public static var configKeys: [String] { ModelSection.vtpConfigKeys }
 }
