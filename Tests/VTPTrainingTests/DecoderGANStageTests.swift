@@ -97,7 +97,7 @@ import VTPTensor
         // The architecture comes from the checkpoint; the resolved config embeds it, so it reads back without it.
         let config = try Self.ganConfig(initFrom: checkpoint.path, output: TrainerTests.tempDir(), steps: 3)
         #expect(config.model.resolved.visionEmbedDim == 32 && config.data.imageSize == 16)
-        #expect(config.vtpConfig.trainClip, "the checkpoint's text tower is kept")
+        #expect(config.architecture.trainClip, "the checkpoint's text tower is kept")
         let yaml = config.resolvedYAML()
         #expect(yaml.contains("init_from") && yaml.contains("vtp_config"))
         // Command-line overrides are applied before the checkpoint is read, in any order: a file naming a missing

@@ -54,8 +54,8 @@ import VTPModels
         let c = try TrainConfig.parse(yaml: yaml, validate: false)
         #expect(c.model.preset == "small")
         #expect(c.model.resolved.visionEmbedDim == 384 && c.model.resolved.imageSize == 64)
-        #expect(c.vtpConfig.visionPatchSize == 8 && c.vtpConfig.decoderUpscaleFactor == 8)
-        #expect(!c.vtpConfig.trainClip && c.vtpConfig.trainReconstruction)
+        #expect(c.architecture.visionPatchSize == 8 && c.architecture.decoderUpscaleFactor == 8)
+        #expect(!c.architecture.trainClip && c.architecture.trainReconstruction)
         #expect(c.data.kind == .classFolder && c.data.path == "/data/imagenet" && c.data.globalScale == [0.4, 1.0])
         #expect(c.data.imageSize == 64 && c.data.globalSize == 64)
         #expect(!c.objectives.clip.enabled && c.objectives.dino.outDim == 1024 && c.objectives.dino.centering == .ema)
@@ -90,7 +90,7 @@ import VTPModels
             #expect(path == "optimizer.weight_decai" && suggestion == "weight_decay" && line == 3)
             #expect(e.description.contains("did you mean 'weight_decay'"))
         } catch { Issue.record("\(error)") }
-        #expect(throws: TrainConfigError.unknownKey(path: "objectivs", suggestion: "objectives", valid: TrainConfig.CodingKeys.allCases.map(\.stringValue), line: 1)) {
+        #expect(throws: TrainConfigError.unknownKey(path: "objectivs", suggestion: "objectives", valid: ["model", "data", "objectives", "optimizer", "teacher", "schedule", "precision", "seed", "output_dir", "checkpoint"], line: 1)) {
             try TrainConfig.parse(yaml: "objectivs: {}")
         }
         // Inside model: the official VTPConfig field names are the valid ones.
@@ -138,8 +138,8 @@ import VTPModels
         #expect(c.optimizer.lr == 3e-4 && !c.objectives.dino.enabled && c.data.path == "/x: y #z")
         #expect(c.optimizer.betas == [0.8, 0.9] && c.data.paths == ["/a.tar", "/b.tar"] && c.data.globalScale == [0.5, 1])
         #expect(c.objectives.dino.ibot.maskRatioMin == 0 && c.schedule.steps == 2000 && c.outputDir == "/tmp/run")
-        #expect(c.model.resolved.imageSize == 128 && c.data.imageSize == 128 && c.vtpConfig.decoderUpscaleFactor == 16)
-        #expect(c.objectives.clip.loss == .siglip && c.vtpConfig.initLogitBias == -10)
+        #expect(c.model.resolved.imageSize == 128 && c.data.imageSize == 128 && c.architecture.decoderUpscaleFactor == 16)
+        #expect(c.objectives.clip.loss == .siglip && c.architecture.initLogitBias == -10)
         // Quoted values are YAML strings.
         #expect(try TrainConfig.parse(yaml: "", overrides: ["data.path=\"a b # c\"", "data.caption_template='{} photo'"]).data.path == "a b # c")
         #expect(try TrainConfig.parse(yaml: "", overrides: ["data.caption_template='{} photo'"]).data.captionTemplate == "{} photo")
@@ -199,7 +199,7 @@ import VTPModels
         #expect(throws: TrainConfigError.self) { try TrainConfig.parse(yaml: "model: {vision_patch_size: 8}") }
         // Without reconstruction the upscale factor does not matter.
         let ok = try TrainConfig.parse(yaml: "model: {vision_patch_size: 8}\nobjectives: {reconstruction: {enabled: false}}")
-        #expect(!ok.vtpConfig.trainReconstruction)
+        #expect(!ok.architecture.trainReconstruction)
         let more = try TrainConfig.parse(yaml: """
         data: {kind: image_folder, image_size: 100, local_scale: [0.5, 0.2]}
         optimizer: {min_lr: 1, betas: [0.9]}

@@ -209,13 +209,13 @@ import VTPTensor
                 // A second stage (X-gan.yaml): give it a model shaped by its first stage (X.yaml).
                 let stage1 = try TrainConfig.load(from: Self.configsDirectory.appendingPathComponent(f.replacingOccurrences(of: "-gan", with: "")))
                 let dir = TrainerTests.tempDir()
-                try VTPModel(config: stage1.vtpConfig, seed: 0).save(directory: dir)
+                try VTPModel(config: stage1.architecture, seed: 0).save(directory: dir)
                 overrides = ["model.init_from=\(dir.path)"]
-                firstStage = stage1.vtpConfig
+                firstStage = stage1.architecture
             }
             let c = try TrainConfig.load(from: url, overrides: overrides)
-            if let firstStage { #expect(c.vtpConfig == firstStage, "\(f) does not fit its first stage") }
-            let m = c.vtpConfig
+            if let firstStage { #expect(c.architecture == firstStage, "\(f) does not fit its first stage") }
+            let m = c.architecture
             #expect(m.upscaleFactor == m.visionPatchSize || !c.objectives.reconstruction.enabled, "\(f)")
             if f.contains("-ae") { #expect(c.objectives.enabledNames == ["reconstruction"], "\(f)") }
         }

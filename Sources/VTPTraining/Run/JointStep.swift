@@ -186,7 +186,7 @@ public final class JointStep: TrainStep {
         let o = config.objectives.dino
         let samples = batch.compactMap(\.crops)
         guard samples.count == batch.count else { throw TrainConfigError.invalid(["SSL is on but the batch has no crops"]) }
-        let g = config.data.globalSize, p = config.vtpConfig.visionPatchSize
+        let g = config.data.globalSize, p = config.architecture.visionPatchSize
         let masking: MaskingSettings? = o.ibot.enabled
             ? MaskingSettings(generator: MaskingGenerator(height: g / p, width: g / p, maxNumPatches: 0.5 * Double((g / p) * (g / p))),
                               ratio: o.ibot.maskRatioMin...o.ibot.maskRatioMax, probability: o.ibot.maskProbability)

@@ -14,7 +14,7 @@ public final class TrainModels {
     /// The student is `model` (a resumed run's), else the `model.init_from` weights, else a fresh initialisation.
     /// Towers no enabled objective uses are frozen; with the GAN stage on, everything but the pixel decoder is.
     public init(config: TrainConfig, model: VTPModel? = nil) throws {
-        let vtp = config.vtpConfig
+        let vtp = config.architecture
         if let model {
             student = model
         } else {

@@ -39,6 +39,16 @@ public enum TrainConfigError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// This error with `line` filled in where it names none.
+    func at(line: Int) -> TrainConfigError {
+        switch self {
+        case .unknownKey(let p, let s, let v, nil): return .unknownKey(path: p, suggestion: s, valid: v, line: line)
+        case .typeMismatch(let p, let x, let f, nil): return .typeMismatch(path: p, expected: x, found: f, line: line)
+        case .invalidChoice(let p, let v, let a, let s, nil): return .invalidChoice(path: p, value: v, allowed: a, suggestion: s, line: line)
+        default: return self
+        }
+    }
+
     private static func split(_ path: String) -> (String, String) {
         guard let dot = path.lastIndex(of: ".") else { return ("", path) }
         return (String(path[..<dot]), String(path[path.index(after: dot)...]))
@@ -102,45 +112,6 @@ func dottedPath(_ path: [CodingKey]) -> String {
     return s
 }
 
-/// Strict reading of one config section: unknown keys are an error naming the nearest valid key, missing keys
-/// take the given default, and integers written as `1e3` or `1000.0` are accepted.
-struct SectionReader<K: CodingKey & CaseIterable> {
-    let container: KeyedDecodingContainer<K>
-    let path: [CodingKey]
-
-    init(_ decoder: Decoder, _ keys: K.Type, extraKeys: [String] = []) throws {
-        path = decoder.codingPath
-        let raw = try decoder.container(keyedBy: AnyCodingKey.self)
-        let valid = K.allCases.map(\.stringValue) + extraKeys
-        for key in raw.allKeys where !valid.contains(key.stringValue) {
-            throw TrainConfigError.unknownKey(path: dottedPath(path + [key]), suggestion: nearestName(to: key.stringValue, in: valid),
-                                              valid: valid, line: nil)
-        }
-        container = try decoder.container(keyedBy: K.self)
-    }
-
-    /// The value at `key`, or `fallback` when the key is absent or null.
-    func callAsFunction<T: Decodable>(_ key: K, _ fallback: T) throws -> T {
-        try container.decodeIfPresent(T.self, forKey: key) ?? fallback
-    }
-
-    /// Integers also accept an integral floating-point spelling (`1e4`, `100.0`).
-    func callAsFunction(_ key: K, _ fallback: Int) throws -> Int {
-        do {
-            return try container.decodeIfPresent(Int.self, forKey: key) ?? fallback
-        } catch DecodingError.typeMismatch(let t, let ctx) {
-            if let d = try? container.decodeIfPresent(Double.self, forKey: key), d.rounded() == d, abs(d) < 9e15 { return Int(d) }
-            throw DecodingError.typeMismatch(t, ctx)
-        }
-    }
-
-    /// An optional field: absent keeps `fallback`, an explicit null gives nil.
-    func optional<T: Decodable>(_ key: K, _ fallback: T?) throws -> T? {
-        guard container.contains(key) else { return fallback }
-        return try container.decodeNil(forKey: key) ? nil : container.decode(T.self, forKey: key)
-    }
-}
-
 /// A string-valued setting with a fixed set of choices; a wrong value is an error listing them.
 public protocol ConfigChoice: RawRepresentable, CaseIterable, Codable where RawValue == String {}
 
@@ -150,8 +121,8 @@ extension ConfigChoice {
         let s = try c.decode(String.self)
         let allowed = Self.allCases.map(\.rawValue)
         guard let v = Self(rawValue: s) ?? Self(rawValue: s.lowercased()) else {
-            throw TrainConfigError.invalidChoice(path: dottedPath(decoder.codingPath), value: s, allowed: allowed,
-                                                 suggestion: nearestName(to: s, in: allowed), line: nil)
+            throw configError(.invalidChoice(path: dottedPath(decoder.codingPath), value: s, allowed: allowed,
+                                             suggestion: nearestName(to: s, in: allowed), line: nil), in: decoder)
         }
         self = v
     }
@@ -161,3 +132,6 @@ extension ConfigChoice {
         try c.encode(rawValue)
     }
 }
+
+/// The messages of the checks that fail: `unmet((lr > 0, "optimizer.lr must be positive"), …)`.
+public func unmet(_ checks: (Bool, String)...) -> [String] { checks.filter { !$0.0 }.map(\.1) }

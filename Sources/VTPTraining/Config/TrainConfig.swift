@@ -1,9 +1,10 @@
 import Foundation
 import VTPModels
-import Yams
 
 /// Everything a pre-training run needs, read from YAML with snake_case keys (see each section for its fields
-/// and documented defaults; an empty file is a valid config of all defaults).
+/// and documented defaults; an empty file is a valid config of all defaults). Each section is a plain struct
+/// whose fields are declared once with their default; `ConfigValue.decode(defaults:)` reads them (field
+/// `minLR` is key `min_lr`), and the section's `problems()` checks it.
 ///
 /// ```swift
 /// let config = try TrainConfig.load(from: url, overrides: ["optimizer.lr=3e-4", "objectives.dino.enabled=false"])
@@ -43,18 +44,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// after the overrides, from the model that was read, not from the default one).
     private init(unresolved: Void) {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case model, data, objectives, optimizer, teacher, schedule, precision, seed, outputDir = "output_dir", checkpoint
-    }
-
-    public init(from decoder: Decoder) throws {
-        let r = try SectionReader(decoder, CodingKeys.self), d = Self(unresolved: ())
-        model = try r(.model, d.model); data = try r(.data, d.data); objectives = try r(.objectives, d.objectives)
-        optimizer = try r(.optimizer, d.optimizer); teacher = try r(.teacher, d.teacher)
-        schedule = try r(.schedule, d.schedule); precision = try r(.precision, d.precision); seed = try r(.seed, d.seed)
-        outputDir = try r(.outputDir, d.outputDir); checkpoint = try r(.checkpoint, d.checkpoint)
-    }
-
     /// Replaces the "0 = inherit" settings by what they inherit: `data.image_size` ← the model's `image_size`,
     /// `data.global_size` ← `data.image_size`, `objectives.clip.batch_size` ← `schedule.batch_size`.
     public mutating func resolveInherited() {
@@ -68,7 +57,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// objectives use). With `model.init_from` the model keeps the checkpoint's towers instead (the ones no
     /// objective uses are frozen). With `clip.loss: siglip` and no logit scale/bias given, SigLIP's initial values
     /// (scale log 10, bias −10) are used.
-    public var vtpConfig: VTPConfig {
+    public var architecture: VTPConfig {
         var c = model.resolved
         if model.initFrom == nil {
             c.trainClip = objectives.clip.enabled
@@ -91,35 +80,18 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// Reads `url`, applies `overrides` (`key.sub=value`, in order) and, when `validate`, checks the combination.
     public static func load(from url: URL, overrides: [String] = [], validate: Bool = true) throws -> TrainConfig {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw TrainConfigError.unreadable(path: url.path, reason: FileManager.default.fileExists(atPath: url.path)
-                                              ? "not readable" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw TrainConfigError.unreadable(path: url.path, reason: "not UTF-8 text")
-        }
-        return try parse(yaml: text, overrides: overrides, validate: validate)
+        try read(ConfigValue(contentsOf: url, overrides: overrides), validate: validate)
     }
 
     /// Reads YAML text, applies `overrides` and, when `validate`, checks the combination.
     public static func parse(yaml: String, overrides: [String] = [], validate: Bool = true) throws -> TrainConfig {
-        var node: Node
-        do {
-            node = try Yams.compose(yaml: yaml) ?? Node([(Node, Node)]())
-        } catch {
-            throw TrainConfigError.syntax("\(error)")
-        }
-        if case .scalar(let s) = node, s.string.isEmpty || NSNull.construct(from: s) != nil { node = Node([(Node, Node)]()) }
-        guard case .mapping = node else {
-            throw TrainConfigError.typeMismatch(path: "(top level)", expected: "a mapping of sections (model:, data:, …)",
-                                                found: ConfigOverride.describe(node), line: node.mark?.line)
-        }
-        var config = try decode(node)
-        for text in overrides {
-            let o = try ConfigOverride(parsing: text)
-            (node, config) = try o.apply(to: node)
-        }
-        // Files named by the config are read, and inherited values filled in, once every override is in.
+        try read(ConfigValue(yaml: yaml, overrides: overrides), validate: validate)
+    }
+
+    /// Decodes the tree (once, over the defaults), then reads the files the config names and fills in the
+    /// inherited values, which depend on every override.
+    private static func read(_ tree: ConfigValue, validate: Bool) throws -> TrainConfig {
+        var config = try tree.decode(defaults: TrainConfig(unresolved: ()))
         try config.model.resolveInitFrom()
         config.resolveInherited()
         if validate { try config.validate() }
@@ -131,29 +103,61 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try Self.parse(yaml: resolvedYAML(), overrides: overrides, validate: validate)
     }
 
-    /// Decodes a YAML node tree, turning decoding errors into `TrainConfigError`s with the key, the expected
-    /// type, what was found, and the line (when the node came from a file).
-    static func decode(_ node: Node) throws -> TrainConfig {
-        let text: String
-        do { text = try Yams.serialize(node: node) } catch { throw TrainConfigError.syntax("\(error)") }
-        do {
-            return try YAMLDecoder().decode(TrainConfig.self, from: text)
-        } catch {
-            throw ConfigOverride.explain(error, in: node)
-        }
-    }
-
     // MARK: Writing
 
     /// The complete configuration as YAML: every field, defaults and inherited values included.
     public func resolvedYAML() -> String {
-        let tree: ConfigValue
-        do { tree = try ConfigValue.encode(self) } catch { preconditionFailure("TrainConfig is always encodable: \(error)") }
+        // The tree encoder throws only for values it cannot represent, and a TrainConfig has none.
+        let tree = (try? ConfigValue(encoding: self)) ?? ConfigValue(.map([]))
         return "# SwiftVTP training configuration (resolved: every field, defaults included)\n" + tree.yaml()
     }
 
     /// Writes `resolvedYAML()` atomically.
     public func save(to url: URL) throws {
         try Data(resolvedYAML().utf8).write(to: url, options: .atomic)
+    }
+}
+
+/// Arithmetic precision of the forward and backward matmuls.
+public enum Precision: String, ConfigChoice, Sendable {
+    case fp32, bf16
+}
+
+extension TrainConfig {
+    /// Every problem with the settings (empty when the config is usable): each section's own, then the checks
+    /// that involve several sections.
+    public func problems() -> [String] {
+        let o = objectives, m = architecture, patch = m.visionPatchSize
+        let reconstructs = o.reconstruction.enabled || o.gan.enabled
+        var p = o.problems()
+        p += unmet((!o.gan.enabled || model.initFrom != nil,
+                    "objectives.gan fine-tunes the decoder of a trained encoder: set model.init_from to the first stage's run folder or checkpoint"),
+                   (model.initFrom == nil || !o.clip.enabled || m.trainClip,
+                    "objectives.clip needs the CLIP towers, but the model.init_from checkpoint has none (train_clip: false)"),
+                   (model.initFrom == nil || !reconstructs || m.trainReconstruction,
+                    "objectives.reconstruction needs a pixel decoder, but the model.init_from checkpoint has none (train_reconstruction: false)"),
+                   (!reconstructs || m.upscaleFactor == patch,
+                    "objectives.reconstruction needs model decoder_upscale_factor (\(m.upscaleFactor)) == vision_patch_size (\(patch)) so that reconstructions have the input size; set model.decoder_upscale_factor=\(patch)"),
+                   (!o.gan.enabled || PatchDiscriminator.outputSize(inputSize: data.imageSize, layers: o.gan.discLayers) >= 1,
+                    "objectives.gan.disc_layers (\(o.gan.discLayers)) is too deep for \(data.imageSize)-pixel images (the discriminator's output would be empty); use fewer layers"))
+        do { try m.validate() } catch let VTPError.invalidConfig(list) {
+            p += list.map { "model: \($0)" }
+        } catch { p.append("model: \(error)") }
+        p += data.problems()
+        p += unmet((patch > 0 && data.imageSize > 0 && data.imageSize % patch == 0,
+                    "data.image_size (\(data.imageSize)) must be a positive multiple of vision_patch_size (\(patch))"))
+        if o.dino.enabled && patch > 0 { p += data.cropProblems(patchSize: patch) }
+        p += optimizer.problems()
+        p += unmet((optimizer.warmupSteps >= 0 && optimizer.warmupSteps <= schedule.steps,
+                    "optimizer.warmup_steps (\(optimizer.warmupSteps)) must be in [0, schedule.steps (\(schedule.steps))]"))
+        p += teacher.problems() + schedule.problems()
+        p += unmet((seed >= 0, "seed must be >= 0"), (!outputDir.isEmpty, "output_dir must not be empty"))
+        return p + checkpoint.problems()
+    }
+
+    /// Throws `TrainConfigError.invalid` listing every problem.
+    public func validate() throws {
+        let p = problems()
+        if !p.isEmpty { throw TrainConfigError.invalid(p) }
     }
 }

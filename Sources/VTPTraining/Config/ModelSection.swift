@@ -1,6 +1,5 @@
 import Foundation
 import VTPModels
-import Yams
 
 /// `model:` — which VTP to train.
 ///
@@ -17,7 +16,7 @@ import Yams
 /// ```
 ///
 /// `train_clip` / `train_reconstruction` of the model are set from the enabled objectives by
-/// `TrainConfig.vtpConfig`, not here.
+/// `TrainConfig.architecture`, not here.
 ///
 /// `init_from: PATH` starts from trained weights instead of a random initialisation: a model folder
 /// (`config.json` + `model.safetensors`, e.g. an official checkpoint), one checkpoint of a run
@@ -25,14 +24,14 @@ import Yams
 /// then the checkpoint's `config.json` (read once the command-line overrides are applied, and written into the
 /// resolved config as a `vtp_config:` block so that a resumed run does not need the file again); field
 /// overrides still apply, and `preset` is not allowed with it. The model keeps the checkpoint's towers.
-public struct ModelSection: Codable, Equatable, Sendable {
+public struct ModelSection: Codable, Equatable, Sendable, ConfigKeyList {
     /// Preset name (`tiny`, `small`, `base`, `large`); nil when `vtpConfig` gives the whole model.
     public private(set) var preset: String?
     /// The `vtp_config:` block as written (nil when a preset is used).
     public private(set) var vtpConfig: VTPConfig?
     /// Weights to start from (a model, checkpoint or run folder); nil for a random initialisation.
     public var initFrom: String?
-    /// Field overrides (official field names), in the order of `VTPConfig`'s fields.
+    /// Field overrides (official field names, values as `VTPConfig` writes them), in the order of its fields.
     var overrides: [ConfigEntry] = []
     /// The preset or block with the overrides applied.
     public private(set) var resolved: VTPConfig
@@ -57,32 +56,18 @@ public struct ModelSection: Codable, Equatable, Sendable {
     public static let vtpConfigKeys: [String] = {
         var c = VTPConfig()
         c.decoderUpscaleFactor = 16  // written only when set
-        return (try? ConfigValue.encode(c).keys) ?? []
+        return (try? ConfigValue(encoding: c).keys) ?? []
     }()
 
-    /// Names of the overridden fields with their values as YAML text.
-    public var overriddenFields: [(key: String, yaml: String)] { overrides.map { ($0.key, $0.value.inlineText) } }
+    public static var configKeys: [String] { ["preset", "vtp_config", "init_from"] + vtpConfigKeys }
+
+    private enum Key: String, CodingKey { case preset, vtpConfig = "vtp_config", initFrom = "init_from" }
 
     public init(from decoder: Decoder) throws {
-        let raw = try decoder.container(keyedBy: AnyCodingKey.self)
-        let keys = Self.vtpConfigKeys
-        let valid = ["preset", "vtp_config", "init_from"] + keys
-        for key in raw.allKeys where !valid.contains(key.stringValue) {
-            throw TrainConfigError.unknownKey(path: dottedPath(decoder.codingPath + [key]),
-                                              suggestion: nearestName(to: key.stringValue, in: valid), valid: valid, line: nil)
-        }
-        let presetKey = AnyCodingKey("preset"), blockKey = AnyCodingKey("vtp_config"), initKey = AnyCodingKey("init_from")
-        preset = try raw.decodeIfPresent(String.self, forKey: presetKey)
-        initFrom = try raw.decodeIfPresent(String.self, forKey: initKey)
-        if let i = initFrom, i.isEmpty { initFrom = nil }
-        if raw.contains(blockKey), try !raw.decodeNil(forKey: blockKey) {
-            let block = try raw.nestedContainer(keyedBy: AnyCodingKey.self, forKey: blockKey)
-            for key in block.allKeys where !keys.contains(key.stringValue) {
-                throw TrainConfigError.unknownKey(path: dottedPath(decoder.codingPath + [blockKey, key]),
-                                                  suggestion: nearestName(to: key.stringValue, in: keys), valid: keys, line: nil)
-            }
-            vtpConfig = try raw.decode(VTPConfig.self, forKey: blockKey)
-        }
+        let c = try decoder.container(keyedBy: Key.self)
+        preset = try c.decodeIfPresent(String.self, forKey: .preset)
+        initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom).flatMap { $0.isEmpty ? nil : $0 }
+        vtpConfig = try c.decodeIfPresent(VTPConfig.self, forKey: .vtpConfig)
         if preset != nil && vtpConfig != nil {
             throw TrainConfigError.invalid(["model: give either 'preset' or a 'vtp_config' block, not both"])
         }
@@ -90,14 +75,14 @@ public struct ModelSection: Codable, Equatable, Sendable {
         // (`resolveInitFrom`), so that command-line overrides may change or remove either.
         if preset == nil && vtpConfig == nil && initFrom == nil { preset = "tiny" }
         if let p = preset, VTPConfig.preset(p) == nil {
-            throw TrainConfigError.invalidChoice(path: dottedPath(decoder.codingPath + [presetKey]), value: p,
-                                                 allowed: VTPConfig.presetNames,
-                                                 suggestion: nearestName(to: p, in: VTPConfig.presetNames), line: nil)
+            throw configError(.invalidChoice(path: dottedPath(decoder.codingPath + [Key.preset]), value: p, allowed: VTPConfig.presetNames,
+                                             suggestion: nearestName(to: p, in: VTPConfig.presetNames), line: nil),
+                              in: try c.superDecoder(forKey: .preset))
         }
-        // The override keys are read by VTPConfig's own decoder (so they get its types), then picked out.
-        let present = Set(raw.allKeys.map(\.stringValue))
-        let patch = try ConfigValue.encode(try VTPConfig(from: decoder))
-        overrides = keys.filter { present.contains($0) }.map { ConfigEntry(key: $0, value: patch[$0] ?? .null) }
+        // The field overrides are read by VTPConfig's own decoder (so they get its types), then picked out.
+        let present = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
+        let patch = try ConfigValue(encoding: try VTPConfig(from: decoder))
+        overrides = Self.vtpConfigKeys.filter(present.contains).map { ConfigEntry(key: $0, value: patch[$0] ?? .null()) }
         resolved = try Self.resolve(base: vtpConfig ?? VTPConfig.preset(preset ?? "tiny")!, overrides: overrides)
     }
 
@@ -124,39 +109,15 @@ public struct ModelSection: Codable, Equatable, Sendable {
 
     /// `base` with the override values put in place of its own.
     static func resolve(base: VTPConfig, overrides: [ConfigEntry]) throws -> VTPConfig {
-        if overrides.isEmpty { return base }
-        guard case .map(var entries) = try ConfigValue.encode(base) else { return base }
+        guard !overrides.isEmpty, case .map(var entries) = try ConfigValue(encoding: base).kind else { return base }
         for o in overrides {
             if let i = entries.firstIndex(where: { $0.key == o.key }) { entries[i].value = o.value } else { entries.append(o) }
         }
-        return try YAMLDecoder().decode(VTPConfig.self, from: ConfigValue.map(entries).yaml())
+        return try ConfigValue(.map(entries)).decode(VTPConfig.self)
     }
 }
 
-extension ConfigValue: Encodable, @unchecked Sendable {
-    func encode(to encoder: Encoder) throws {
-        switch self {
-        case .null:
-            var c = encoder.singleValueContainer()
-            try c.encodeNil()
-        case .bool(let b):
-            var c = encoder.singleValueContainer()
-            try c.encode(b)
-        case .int(let i):
-            var c = encoder.singleValueContainer()
-            try c.encode(i)
-        case .double(let d):
-            var c = encoder.singleValueContainer()
-            try c.encode(d)
-        case .string(let s):
-            var c = encoder.singleValueContainer()
-            try c.encode(s)
-        case .list(let items):
-            var c = encoder.unkeyedContainer()
-            for i in items { try c.encode(i) }
-        case .map(let entries):
-            var c = encoder.container(keyedBy: AnyCodingKey.self)
-            for e in entries { try c.encode(e.value, forKey: AnyCodingKey(e.key)) }
-        }
-    }
+/// A `vtp_config:` block is read by `VTPConfig`'s own decoder; its keys are the official field names.
+extension VTPConfig: ConfigKeyList {
+    public static var configKeys: [String] { ModelSection.vtpConfigKeys }
 }
