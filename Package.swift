@@ -45,7 +45,7 @@ let package = Package(
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/html5_entities.json")],
             swiftSettings: optimisedFlags),
         .target(name: "VTPEval", dependencies: ["VTPModels", "VTPData"], swiftSettings: optimisedFlags),
-        .target(name: "VTPGeneration", dependencies: ["VTPModels", "VTPData", "VTPTensor"], swiftSettings: optimisedFlags),
+        .target(name: "VTPGeneration", dependencies: ["VTPModels", "VTPData", "VTPTensor", "VTPEval", "VTPTraining"], swiftSettings: optimisedFlags),
         .target(name: "VTPTraining", dependencies: ["VTPModels", "VTPData", "VTPEval", "Yams"], swiftSettings: optimisedFlags),
         .executableTarget(
             name: "vtp",
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"]),
         .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining", "VTPTestSupport"]),
         .testTarget(name: "vtpTests", dependencies: ["vtp", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "VTPGenerationTests", dependencies: ["VTPGeneration", "VTPTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VTPGenerationTests", dependencies: ["VTPGeneration", "VTPTraining", "VTPData", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
