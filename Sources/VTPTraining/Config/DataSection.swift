@@ -33,6 +33,8 @@ public struct DataSection: Codable, Equatable, Sendable {
     public var evalFraction = 0.01
     /// Images used at each evaluation. Default 256.
     public var evalImages = 256
+    /// Images per forward pass of the held-out evaluation (memory vs speed; results do not depend on it). Default 64.
+    public var evalBatchSize = 64
     /// Data-loading threads. Default 2.
     public var workers = 2
     /// Shuffle the training order (each epoch, seeded). Default true.
@@ -64,6 +66,7 @@ public struct DataSection: Codable, Equatable, Sendable {
         unmet((![.imageFolder, .classFolder, .webdataset].contains(kind) || !allPaths.isEmpty, "data.kind \(kind.rawValue) needs data.path (or data.paths)"),
               (evalFraction >= 0 && evalFraction < 1, "data.eval_fraction must be in [0, 1), got \(evalFraction)"),
               (evalImages >= 0, "data.eval_images must be >= 0"),
+              (evalBatchSize >= 1, "data.eval_batch_size must be at least 1"),
               (workers >= 0, "data.workers must be >= 0"),
               (shuffleBuffer >= 1, "data.shuffle_buffer must be at least 1"))
     }

@@ -12,12 +12,14 @@ public final class HeldOutEvaluation: EvaluationHook {
     let labels: [Int?]
     let classNames: [String]?
     let templates: [String]
+    let batch: Int
     /// Every evaluation so far, in order.
     public private(set) var results: [EvaluationResult] = []
 
     /// Reads up to `images` held-out images of `data` once.
     public init(model: VTPModel, data: TrainingData, images limit: Int) throws {
         self.model = model
+        batch = data.section.evalBatchSize
         let set = try data.evalBatch(limit: limit)
         (images, labels) = (set.images, set.labels)
         classNames = data.classNames
@@ -31,7 +33,7 @@ public final class HeldOutEvaluation: EvaluationHook {
     public func evaluate(step: Int, directory: URL) throws -> String {
         let (r, pairs) = try TokenizerEvaluation.evaluate(model: model, images: images, labels: labels, classNames: classNames,
                                                           templates: templates, fill: { CaptionTemplates.fill($0, with: $1) },
-                                                          step: step)
+                                                          step: step, batch: batch)
         results.append(r)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
