@@ -36,7 +36,7 @@ def torch_entry(t):
 
 
 def np_entry(a):
-    a = np.ascontiguousarray(a.astype(a.dtype.newbyteorder("<")))
+    a = a.astype(a.dtype.newbyteorder("<"), order="C")
     return {"dtype": NP_DTYPES[a.dtype.name], "shape": list(a.shape), "hex": a.tobytes().hex()}
 
 
