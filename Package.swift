@@ -24,6 +24,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
         .target(
             name: "CVTPData", path: "Sources/CVTPData",
             cSettings: [.unsafeFlags(["-O2"])],
@@ -35,7 +36,7 @@ let package = Package(
             name: "VTPData", dependencies: ["VTPTensor", "CVTPData"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/html5_entities.json")],
             swiftSettings: optimisedFlags),
-        .target(name: "VTPEval", dependencies: ["VTPModels", "VTPData"], swiftSettings: optimisedFlags),
+        .target(name: "VTPEval", dependencies: ["VTPModels", "VTPData", "CLAPACK"], swiftSettings: optimisedFlags),
         .target(name: "VTPTraining", dependencies: ["VTPModels", "VTPData", "VTPEval", "Yams"], swiftSettings: optimisedFlags),
         .executableTarget(
             name: "vtp",
@@ -45,7 +46,7 @@ let package = Package(
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),
         .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"]),
+        .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining", "VTPTestSupport"]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
     ],
