@@ -16,7 +16,8 @@ struct VTP: ParsableCommand {
           vtp zero-shot --model VTP-Base-f16d64 --classes cat,dog,car photo.jpg
           vtp tokenize "a photo of a cat"
         """,
-        subcommands: [Train.self, Reconstruct.self, Encode.self, Decode.self, ZeroShot.self, Embed.self, Features.self, Tokenize.self, Forward.self, Compare.self, Info.self, Init.self])
+        subcommands: [Train.self, Reconstruct.self, Encode.self, Decode.self, ZeroShot.self, Embed.self, Features.self, Tokenize.self, Forward.self, Compare.self, Info.self, Init.self,
+                     Eval.self, Convert.self])
 }
 
 /// Options shared by every command that loads a model.

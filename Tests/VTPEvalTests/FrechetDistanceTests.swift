@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VTPData
+import VTPTensor
 @testable import VTPEval
 
 /// The Fréchet distance against pytorch-fid's `calculate_frechet_distance` (scipy sqrtm) on feature sets written by
@@ -60,5 +61,37 @@ import VTPData
         #expect(throws: MetricError.self) { try FrechetDistance.distance(a, b) }
         #expect(throws: MetricError.self) { try FeatureStatistics(features: [1, 2], count: 1, dimension: 2) }
         #expect(throws: MetricError.self) { try FeatureStatistics(mu: [0, 0], sigma: [1]) }
+    }
+}
+
+@Suite struct EvalFileFunctionTests {
+    @Test func frechetBetweenFiles() throws {
+        let want = try MetricFixtures.decode("frechet.json", as: [String: FrechetDistanceTests.Case].self)["adm_npz_vs_stats"]!
+        let got = try FrechetDistance.distance(between: MetricFixtures.url("frechet_adm_ref.npz"), and: MetricFixtures.url("frechet_stats_b.safetensors"))
+        #expect(abs(got - want.frechet_distance) < 1e-6 * want.frechet_distance)
+    }
+
+    @Test func lpipsInputWithoutIn1IsNamed() throws {
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("lpips-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: input) }
+        var w = SafeTensorsWriter()
+        try w.add(name: "in0", shape: [1, 3, 16, 16], floats: [Float](repeating: 0, count: 768))
+        try w.write(to: input)
+        let e = #expect(throws: MetricError.self) {
+            try LPIPSEvaluation.run(weights: [WeightFilesTests.vggPth], input: input, output: input)
+        }
+        #expect(e?.description.contains("missing 'in1'") == true)
+    }
+
+    @Test func inceptionInputWithoutImagesIsNamed() throws {
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("inc-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: input) }
+        var w = SafeTensorsWriter()
+        try w.add(name: "labels", shape: [4], floats: [0, 1, 2, 3])
+        try w.write(to: input)
+        let e = #expect(throws: MetricError.self) {
+            try InceptionFeatures.extract(weights: WeightFilesTests.vggPth, input: input, output: input)
+        }
+        #expect(e?.description.contains("no 4-D float tensor") == true)
     }
 }
