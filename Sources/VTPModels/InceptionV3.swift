@@ -7,7 +7,8 @@ import VTPTensor
 /// Convolution (no bias) → BatchNorm (eps 0.001, running statistics) → ReLU, torchvision's `BasicConv2d`.
 ///
 /// Keys: `conv.weight` [O, C, kH, kW], `bn.weight`, `bn.bias`, `bn.running_mean`, `bn.running_var` [O]. At
-/// inference the BatchNorm is folded into the convolution: w' = w·γ/√(var + eps), b' = β − mean·γ/√(var + eps).
+/// inference the BatchNorm is folded into the convolution: w' = w·γ/√(var + eps), b' = β − mean·γ/√(var + eps), which
+/// runs on oneDNN's convolution primitive with the ReLU fused (`conv2dInference`).
 public final class InceptionConv: Module {
     public static let eps: Float = 0.001
     public let weight: Parameter
@@ -53,8 +54,7 @@ public final class InceptionConv: Module {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let (w, b) = folded()
         let (ph, pw) = padding
-        if ph == pw { return x.conv2d(w, b, stride: stride, padding: ph).relu() }
-        return x.zeroPadded(top: ph, bottom: ph, left: pw, right: pw).conv2d(w, b, stride: stride).relu()
+        return x.conv2dInference(w, b, stride: stride, padding: (ph, pw, ph, pw), relu: true)
     }
 }
 
