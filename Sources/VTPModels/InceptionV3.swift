@@ -37,8 +37,23 @@ public final class InceptionConv: Module {
         self.init(inChannels, outChannels, kernel: (kernel, kernel), stride: stride, padding: (padding, padding))
     }
 
-    /// The convolution with the BatchNorm folded in: weight [O, C, kH, kW] and bias [O].
+    /// The folded weights and the storages they were computed from (held, so that their identity stays theirs).
+    private var foldCache: (sources: [TensorStorage], weight: Tensor, bias: Tensor)?
+    private let foldLock = NSLock()
+
+    /// The convolution with the BatchNorm folded in: weight [O, C, kH, kW] and bias [O]. Cached until one of the
+    /// five tensors is replaced (as loading does; the network is frozen, nothing updates them in place).
     public func folded() -> (weight: Tensor, bias: Tensor) {
+        let sources = [weight.value, bnWeight.value, bnBias.value, runningMean.value, runningVar.value].map(\.storage)
+        foldLock.lock()
+        defer { foldLock.unlock() }
+        if let c = foldCache, zip(c.sources, sources).allSatisfy({ $0 === $1 }) { return (c.weight, c.bias) }
+        let f = computeFolded()
+        foldCache = (sources, f.weight, f.bias)
+        return f
+    }
+
+    private func computeFolded() -> (weight: Tensor, bias: Tensor) {
         let o = weight.shape[0], per = weight.value.count / o
         let (g, b, m, v) = (bnWeight.value.scalars, bnBias.value.scalars, runningMean.value.scalars, runningVar.value.scalars)
         var w = weight.value.scalars, bias = [Float](repeating: 0, count: o)
