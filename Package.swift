@@ -33,6 +33,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
         .target(
             name: "CVTPData", path: "Sources/CVTPData",
             cSettings: portable ? [] : [.unsafeFlags(["-O2"])],
@@ -44,7 +45,7 @@ let package = Package(
             name: "VTPData", dependencies: ["VTPTensor", "CVTPData"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/html5_entities.json")],
             swiftSettings: optimisedFlags),
-        .target(name: "VTPEval", dependencies: ["VTPModels", "VTPData"], swiftSettings: optimisedFlags),
+        .target(name: "VTPEval", dependencies: ["VTPModels", "VTPData", "CLAPACK"], swiftSettings: optimisedFlags),
         .target(name: "VTPGeneration", dependencies: ["VTPModels", "VTPData", "VTPTensor", "VTPEval", "VTPTraining"], swiftSettings: optimisedFlags),
         .target(name: "VTPTraining", dependencies: ["VTPModels", "VTPData", "VTPEval", "Yams"], swiftSettings: optimisedFlags),
         .executableTarget(
@@ -55,7 +56,7 @@ let package = Package(
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),
         .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData", "VTPTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"]),
+        .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining", "VTPTestSupport"]),
         .testTarget(name: "vtpTests", dependencies: ["vtp", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "VTPGenerationTests", dependencies: ["VTPGeneration", "VTPTraining", "VTPData", "VTPTestSupport"], resources: [.copy("Fixtures")]),

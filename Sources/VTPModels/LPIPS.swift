@@ -102,8 +102,9 @@ public final class LPIPS: Module {
         return out
     }
 
-    /// The per-stage distances d_1 … d_5, each [B], of images `x`, `y` in [−1, 1] [B, 3, H, W].
-    public func stageDistances(_ x: Tensor, _ y: Tensor) -> [Tensor] {
+    /// The per-stage distance maps Σ_c w_l[c]·(n_l(x) − n_l(y))², each [B, 1, H_l, W_l], of images `x`, `y` in
+    /// [−1, 1] [B, 3, H, W].
+    public func stageMaps(_ x: Tensor, _ y: Tensor) -> [Tensor] {
         precondition(x.shape == y.shape, "LPIPS: images \(x.shape) and \(y.shape) differ in shape")
         let b = x.shape[0]
         // One trunk pass over both batches.
@@ -112,8 +113,44 @@ public final class LPIPS: Module {
             let n = LPIPS.unitNormalized(f)
             let parts = n.split([b, b], axis: 0)
             let d = parts[0] - parts[1]
-            return (d * d).conv2d(w.value).mean(axes: [1, 2, 3])
+            return (d * d).conv2d(w.value)
         }
+    }
+
+    /// The per-stage distances d_1 … d_5, each [B], of images `x`, `y` in [−1, 1] [B, 3, H, W].
+    public func stageDistances(_ x: Tensor, _ y: Tensor) -> [Tensor] {
+        stageMaps(x, y).map { $0.mean(axes: [1, 2, 3]) }
+    }
+
+    /// The spatial LPIPS of the package's `spatial=True`: each stage map upsampled bilinearly (align_corners=False)
+    /// to the input's H×W, [B, 1, H, W] each, and their sum. Inference only (no gradient).
+    public func spatialMaps(_ x: Tensor, _ y: Tensor) -> (stages: [Tensor], total: Tensor) {
+        let (h, w) = (x.shape[2], x.shape[3])
+        let maps = stageMaps(x, y).map { $0.detached().resizedBilinear(height: h, width: w) }
+        return (maps, maps.dropFirst().reduce(maps[0]) { $0 + $1 })
+    }
+
+    /// The `net.slice{s}` index of torchvision's `features.{i}` layer.
+    static func slice(ofFeature i: Int) -> Int { i < 4 ? 1 : i < 9 ? 2 : i < 16 ? 3 : i < 23 ? 4 : 5 }
+
+    /// Loads weights from published files, merged: torchvision's VGG16 (`features.{i}.weight/bias`; `classifier.*`
+    /// ignored) and the `lpips` package's `vgg.pth` (`lin{k}.model.1.weight`), or one file with both, or this
+    /// model's own keys (`net.slice{s}.{i}.*`). The constant `scaling_layer.*` and the `lins.*` aliases are ignored.
+    public static func load(from sources: [TensorSource]) throws -> LPIPS {
+        var tensors: [String: Tensor] = [:]
+        for source in sources {
+            for name in source.tensorNames {
+                if name.hasPrefix("classifier.") || name.hasPrefix("scaling_layer.") || name.hasPrefix("lins.") { continue }
+                var key = name
+                let parts = name.split(separator: ".")
+                if parts.count == 3, parts[0] == "features", let i = Int(parts[1]) { key = "net.slice\(slice(ofFeature: i)).\(i).\(parts[2])" }
+                tensors[key] = Tensor(try source.tensorFloats(name), shape: try source.tensorShape(name))
+            }
+        }
+        let model = LPIPS()
+        try model.load(from: TensorDictionary(tensors))
+        model.setTrainable(false)
+        return model
     }
 
     /// LPIPS(x, y) [B] of images in [−1, 1] [B, 3, H, W] (H, W ≥ 16 so that every stage has a pixel).

@@ -16,5 +16,6 @@ struct VTP: ParsableCommand {
           vtp zero-shot --model VTP-Base-f16d64 --classes cat,dog,car photo.jpg
           vtp tokenize "a photo of a cat"
         """,
-        subcommands: [Train.self, Reconstruct.self, Encode.self, Decode.self, ZeroShot.self, Embed.self, Features.self, Tokenize.self, Forward.self, Compare.self, Info.self, Init.self, Dit.self])
+        subcommands: [Train.self, Reconstruct.self, Encode.self, Decode.self, ZeroShot.self, Embed.self, Features.self, Tokenize.self, Forward.self, Compare.self, Info.self, Init.self,
+                     Eval.self, Convert.self, Dit.self])
 }

@@ -142,6 +142,7 @@ case "vit-step": benchViTStep()
 case "reconstruct": benchReconstruct()
 case "conv": benchConv()
 case "loader": benchLoader()
+case "inception": benchInception()
 default:
     FileHandle.standardError.write("usage: vtp-bench gemm | vit-step | reconstruct [--mode fp32|bf16] [--size S|B] [--steps N] [--warmup N]\n".data(using: .utf8)!)
     exit(2)
