@@ -11,8 +11,9 @@ public enum FixedGridSolver: String, Sendable, CaseIterable {
     case euler
     case heun2
 
-    /// The state at every grid point: [grid.count] states of x0's shape, [0] = x0.
-    public func integrate(_ v: VelocityField, from x0: Tensor, grid: [Float]) throws -> [Tensor] {
+    /// The state at every grid point: [grid.count] states of x0's shape, [0] = x0 (with `keepAll` false only x0 and
+    /// the last state).
+    public func integrate(_ v: VelocityField, from x0: Tensor, grid: [Float], keepAll: Bool = true) throws -> [Tensor] {
         try withNoGrad {
             var states = [x0]
             var x = x0
@@ -29,7 +30,7 @@ public enum FixedGridSolver: String, Sendable, CaseIterable {
                     dx = (k1 * 0.5 + k2 * 0.5) * dt
                 }
                 x = x + dx
-                states.append(x)
+                if keepAll || k == grid.count - 2 { states.append(x) }
             }
             return states
         }
