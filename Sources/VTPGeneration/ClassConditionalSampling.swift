@@ -2,34 +2,9 @@ import VTPData
 import VTPModels
 import VTPTensor
 
-/// Image output of the official sampler (LightningDiT `inference.py`, VTP `vtp_tokenizer.decode_to_images`).
-public enum SampleImages {
-    /// Decoded images [B, 3, H, W] in [0, 1] → RGB bytes, as `clamp(x·255, 0, 255).to(uint8)` (truncation, not
-    /// rounding; NaN becomes 0).
-    public static func rgbImages(_ unit: Tensor) throws -> [RGBImage] {
-        guard unit.rank == 4, unit.shape[1] == 3 else {
-            throw GenerationError.invalidInput("decoded images must be [B, 3, H, W], got \(unit.shape)")
-        }
-        let (b, h, w) = (unit.shape[0], unit.shape[2], unit.shape[3])
-        return (0..<b).map { i in
-            var pixels = [UInt8](repeating: 0, count: h * w * 3)
-            for c in 0..<3 {
-                let plane = unit.data + (i * 3 + c) * h * w
-                for j in 0..<(h * w) {
-                    let v = Swift.min(Swift.max(plane[j] * 255, 0), 255)
-                    pixels[j * 3 + c] = v.isNaN ? 0 : UInt8(v)
-                }
-            }
-            return RGBImage(width: w, height: h, pixels: pixels)
-        }
-    }
-
-    /// The inverse of the "half" normalisation (mean = std = 0.5): (x − (−1))/2, decoder output → [0, 1].
-    public static func fromHalfNormalized(_ x: Tensor) -> Tensor { (x + 1) / 2 }
-}
-
 /// Class-conditional sampling to images (the non-demo branch of `do_sample`): noise N(0, I) per image from `seed`,
-/// the ODE sampler, guidance with the interval when scale > 1, latent de-normalisation, then `decode`.
+/// the ODE sampler, guidance with the interval when scale > 1, latent de-normalisation, `decode`, and the official
+/// uint8 conversion of VTP's `decode_to_images` (inverse ImageNet normalisation, clamp(x·255, 0, 255), truncation).
 public struct ClassConditionalSampling {
     public var sampler: FlowSampler
     /// nil or scale ≤ 1: no guidance.
@@ -43,7 +18,8 @@ public struct ClassConditionalSampling {
 
     /// Samples one image per label, in batches.
     /// - Parameters:
-    ///   - decode: tokenizer latents [b, C, H, W] → images [b, 3, H', W'] in [0, 1].
+    ///   - decode: tokenizer latents [b, C, H, W] → images [b, 3, H', W'] in ImageNet-normalised space (as
+    ///     `VTPModel.decode`).
     ///   - progress: called with (images done, total) after each batch.
     /// - Returns: the images, in label order, and the latents (model space, before de-normalisation) [N, C, H, W].
     public func generate(model: LightningDiT, labels: [Int], seed: UInt64,
@@ -66,7 +42,7 @@ public struct ClassConditionalSampling {
                                                 keepAll: false).last!
             latents.append(z)
             let tokenizerLatents = try statistics.map { try $0.denormalize(z) } ?? z
-            images += try SampleImages.rgbImages(try decode(tokenizerLatents))
+            images += try ImageTensors.images(try decode(tokenizerLatents), quantization: .truncate)
             start += batch.count
             progress(start, labels.count)
         }
