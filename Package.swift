@@ -37,7 +37,7 @@ let package = Package(
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/html5_entities.json")],
             swiftSettings: optimisedFlags),
         .target(name: "VTPEval", dependencies: ["VTPModels", "VTPData"], swiftSettings: optimisedFlags),
-        .target(name: "VTPGeneration", dependencies: ["VTPModels", "VTPData", "VTPTensor"], swiftSettings: optimisedFlags),
+        .target(name: "VTPGeneration", dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTensor"], swiftSettings: optimisedFlags),
         .target(name: "VTPTraining", dependencies: ["VTPModels", "VTPData", "VTPEval", "Yams"], swiftSettings: optimisedFlags),
         .executableTarget(
             name: "vtp",

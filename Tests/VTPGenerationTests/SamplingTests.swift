@@ -57,3 +57,39 @@ import VTPTensor
         #expect(other.images != a.images)
     }
 }
+
+@Suite struct DiTSampleRunTests {
+    /// A tiny tokenizer (32×32 images, patch 16, 8 latent channels) and a matching DiT on 2×2×8 latents, written to
+    /// folders, sampled end to end with guidance: one PNG per image and the grid.
+    @Test func samplesToPNGs() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dit-sample-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var v = VTPConfig()
+        (v.imageSize, v.visionPatchSize, v.visionEmbedDim, v.visionDepth, v.visionNumHeads) = (32, 16, 32, 1, 2)
+        (v.visionFeatureBottleneck, v.decoderEmbedDim, v.decoderDepth, v.decoderNumHeads) = (8, 32, 1, 2)
+        (v.textEmbedDim, v.textDepth, v.textNumHeads, v.textVocabSize, v.textContextLength) = (32, 1, 2, 64, 8)
+        try VTPModel(config: v, seed: 1).save(directory: root.appendingPathComponent("vtp"))
+        var c = LightningDiTConfig()
+        (c.inputSize, c.patchSize, c.inChannels, c.hiddenSize, c.depth, c.numHeads, c.numClasses) = (2, 1, 8, 16, 1, 2, 3)
+        let dit = try LightningDiT(config: c)
+        var rng = RNG(seed: 2)
+        for (_, p) in dit.namedParameters() where p.requiresGrad { p.value = Tensor.randomNormal(p.shape, std: 0.3, rng: &rng) }
+        try dit.save(directory: root.appendingPathComponent("dit"))
+        try LatentStatistics(mean: Array(repeating: 0.1, count: 8), std: Array(repeating: 2, count: 8))
+            .save(to: root.appendingPathComponent("stats.safetensors"))
+        var o = DiTSampleRun.Options(model: root.appendingPathComponent("dit"), tokenizer: root.appendingPathComponent("vtp"),
+                                     output: root.appendingPathComponent("out"))
+        (o.classes, o.perClass, o.steps, o.cfgScale, o.batchSize) = ([2, 0], 3, 5, 2.5, 4)
+        o.statistics = root.appendingPathComponent("stats.safetensors")
+        let report = try DiTSampleRun.run(o)
+        #expect(report.images == 6)
+        #expect(report.settings.contains("CFG 2.5 on all channels"))
+        for i in 0..<6 {
+            let image = try RGBImage.load(root.appendingPathComponent("out").appendingPathComponent(String(format: "%06d.png", i)))
+            #expect(image.width == 32 && image.height == 32)
+        }
+        #expect(FileManager.default.fileExists(atPath: report.grid.path))
+        o.classes = [3]
+        #expect(throws: GenerationError.self) { try DiTSampleRun.run(o) }
+    }
+}

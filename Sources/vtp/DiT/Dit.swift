@@ -5,5 +5,5 @@ struct Dit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dit",
         abstract: "LightningDiT generation on tokenizer latents.",
-        subcommands: [DitReference.self])
+        subcommands: [DitReference.self, DitSample.self])
 }
