@@ -293,6 +293,28 @@ def write(name, what, config, sampling, built):
     print(f"{name}: wrote {d} (second-run diff {rerun:.3g})")
 
 
+GRID_POINTS = [2, 3, 7, 8, 50, 101, 250, 251, 1000]
+GRID_SHIFTS = [0.0, 0.075, 0.3, 1.0, 2.0, 3.0]
+
+
+def write_grids(official, torch):
+    """timestep-grids.json: the official ODE time grid (`transport/integrators.py` `ode(...).t`, torch.linspace then
+    the timestep shift) as float32 bit patterns, for every (points, shift) pair above."""
+    from transport.integrators import ode
+    import numpy as np
+    grids = []
+    for shift in GRID_SHIFTS:
+        for n in GRID_POINTS:
+            t = ode(drift=None, t0=0, t1=1, sampler_type="euler", num_steps=n, atol=1e-6, rtol=1e-3,
+                    timestep_shift=shift).t
+            bits = t.numpy().astype(np.float32).view(np.uint32).tolist()
+            grids.append(dict(points=n, shift=shift, float32_bits=bits))
+    path = os.path.join(FIXTURES, "timestep-grids.json")
+    with open(path, "w") as f:
+        json.dump(dict(source=f"LightningDiT {OFFICIAL_COMMIT} transport/integrators.py ode(...).t", grids=grids), f)
+    print(f"wrote {path}")
+
+
 def check_tiny(official, torch):
     from safetensors.torch import load_file
     d = os.path.join(FIXTURES, "lightningdit-tiny")
@@ -328,6 +350,8 @@ def main():
     official = load_official(os.path.abspath(args.official))
     if args.check_tiny:
         sys.exit(0 if check_tiny(official, torch) else 1)
+    if not args.only:
+        write_grids(official, torch)
     for name, (cfg, smp, extra, what) in VARIANTS.items():
         if args.only and name not in args.only:
             continue

@@ -136,3 +136,22 @@ import VTPTestSupport
         }
     }
 }
+
+/// The official time grid (torch.linspace + shift) for many sizes and shifts, bit for bit
+/// (Fixtures/timestep-grids.json, written by scripts/make_dit_fixtures.py).
+@Suite struct TimestepGridTests {
+    struct File: Decodable {
+        struct Grid: Decodable { let points: Int; let shift: Double; let float32_bits: [UInt32] }
+        let grids: [Grid]
+    }
+
+    @Test func bitIdenticalToTheOfficialGrid() throws {
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("timestep-grids.json")
+        let file = try JSONDecoder().decode(File.self, from: try Data(contentsOf: url))
+        #expect(file.grids.count >= 50)
+        for g in file.grids {
+            let ours = try TimestepGrid.make(points: g.points, shift: g.shift).map(\.bitPattern)
+            #expect(ours == g.float32_bits, "points \(g.points), shift \(g.shift)")
+        }
+    }
+}
