@@ -88,6 +88,8 @@ VARIANTS = {
                                                  atol=1e-7, rtol=1e-5, cfg_scale=2.5), 10.0,
                      "dopri5 on a shifted grid with tight tolerances (many steps, interpolation at uneven points); "
                      "the extra interval start lies past every evaluated t (guidance off)"),
+    "dopri5-demo": ({}, dict(sampling_method="dopri5", num_sampling_steps=50, timestep_shift=0.0, cfg_scale=4.0), 0.0,
+                    "the official demo sampler (dopri5 reported at 50 points, no shift) with strong guidance"),
     "cfg-all": ({}, dict(cfg_channels="all", cfg_scale=2.0), 0.3,
                 "all-channel guidance (the official commented-out line, see the module docstring)"),
 }
