@@ -49,8 +49,11 @@ public enum DiTSampleRun {
         let dit = try LightningDiT.load(directory: o.model)
         let vtp = try VTPModel.load(directory: o.tokenizer)
         let c = dit.config
-        guard let bottleneck = vtp.config.visionFeatureBottleneck, bottleneck == c.inChannels else {
-            throw GenerationError.invalidInput("the tokenizer's latents have \(vtp.config.visionFeatureBottleneck.map(String.init) ?? "no bottleneck") channels, the DiT expects \(c.inChannels)")
+        let v = vtp.config
+        let latentChannels = v.visionFeatureBottleneck ?? v.visionEmbedDim
+        let latentSize = v.imageSize / v.visionPatchSize
+        guard latentChannels == c.inChannels, latentSize == c.inputSize else {
+            throw GenerationError.invalidInput("the tokenizer makes \(latentSize)×\(latentSize)×\(latentChannels) latents, the DiT expects \(c.inputSize)×\(c.inputSize)×\(c.inChannels)")
         }
         let classes = o.classes ?? Array(0..<c.numClasses)
         if let bad = classes.first(where: { $0 < 0 || $0 >= c.numClasses }) {
