@@ -26,11 +26,8 @@ public struct FlowSampler: Equatable, Sendable {
     /// The state at every grid point, [0] = x0 (each of x0's shape); with `keepAll` false only x0 and the last.
     public func trajectory(_ v: VelocityField, from x0: Tensor, keepAll: Bool = true) throws -> [Tensor] {
         let grid = try timeGrid()
-        switch method {
-        case .euler: return try FixedGridSolver.euler.integrate(v, from: x0, grid: grid, keepAll: keepAll)
-        case .heun2: return try FixedGridSolver.heun2.integrate(v, from: x0, grid: grid, keepAll: keepAll)
-        case .dopri5: return try Dopri5Solver(rtol: rtol, atol: atol).integrate(v, from: x0, times: grid, keepAll: keepAll)
-        }
+        if let fixed = method.fixedGrid { return try fixed.integrate(v, from: x0, grid: grid, keepAll: keepAll) }
+        return try Dopri5Solver(rtol: rtol, atol: atol).integrate(v, from: x0, times: grid, keepAll: keepAll)
     }
 }
 

@@ -25,7 +25,7 @@ struct DitSample: ParsableCommand {
     var classes: String?
     @Option(name: .long, help: "Images per class.")
     var perClass = 4
-    @Option(name: .long, help: "ODE solver: euler, heun, dopri5.")
+    @Option(name: .long, help: "ODE solver: euler, heun (heun2), midpoint, heun3, rk4, dopri5.")
     var method = "euler"
     @Option(name: .long, help: "Grid points (Euler/Heun make one update fewer; dopri5 output points).")
     var steps = 250
@@ -45,7 +45,7 @@ struct DitSample: ParsableCommand {
     var output: String
 
     func run() throws {
-        guard let m = ODEMethod(name: method) else { throw ValidationError("--method must be euler, heun or dopri5") }
+        guard let m = ODEMethod(name: method) else { throw ValidationError("--method must be euler, heun, midpoint, heun3, rk4 or dopri5") }
         var o = DiTSampleRun.Options(model: URL(fileURLWithPath: model), tokenizer: URL(fileURLWithPath: tokenizer),
                                      output: URL(fileURLWithPath: output))
         if let c = cfgChannels {
