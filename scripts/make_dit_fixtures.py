@@ -82,12 +82,20 @@ VARIANTS = {
                       "class_dropout_prob 0: no null row in the label table, so no CFG keys"),
     "heun": ({}, dict(sampling_method="heun2", num_sampling_steps=6, timestep_shift=0.5), 0.3,
              "torchdiffeq heun2 on the shifted grid"),
+    "midpoint": ({}, dict(sampling_method="midpoint", num_sampling_steps=5, timestep_shift=0.3), 0.3,
+                 "torchdiffeq midpoint on the shifted grid"),
+    "heun3": (dict(use_rope=False), dict(sampling_method="heun3", num_sampling_steps=5, timestep_shift=0.3), 0.3,
+              "torchdiffeq heun3 on the shifted grid"),
+    "rk4": ({}, dict(sampling_method="rk4", num_sampling_steps=5, timestep_shift=2.0), 0.3,
+            "torchdiffeq rk4 (3/8 rule) on a grid shifted towards the data end"),
     "dopri5": ({}, dict(sampling_method="dopri5", num_sampling_steps=5, timestep_shift=0.0), 0.3,
                "adaptive dopri5 (atol 1e-6, rtol 1e-3) reported at 5 grid points, CFG on the doubled state"),
     "dopri5-shift": (dict(use_qknorm=True), dict(sampling_method="dopri5", num_sampling_steps=4, timestep_shift=0.3,
                                                  atol=1e-7, rtol=1e-5, cfg_scale=2.5), 10.0,
                      "dopri5 on a shifted grid with tight tolerances (many steps, interpolation at uneven points); "
                      "the extra interval start lies past every evaluated t (guidance off)"),
+    "dopri5-demo": ({}, dict(sampling_method="dopri5", num_sampling_steps=50, timestep_shift=0.0, cfg_scale=4.0), 0.0,
+                    "the official demo sampler (dopri5 reported at 50 points, no shift) with strong guidance"),
     "cfg-all": ({}, dict(cfg_channels="all", cfg_scale=2.0), 0.3,
                 "all-channel guidance (the official commented-out line, see the module docstring)"),
 }
@@ -293,6 +301,28 @@ def write(name, what, config, sampling, built):
     print(f"{name}: wrote {d} (second-run diff {rerun:.3g})")
 
 
+GRID_POINTS = [2, 3, 7, 8, 50, 101, 250, 251, 1000]
+GRID_SHIFTS = [0.0, 0.075, 0.3, 1.0, 2.0, 3.0]
+
+
+def write_grids(official, torch):
+    """timestep-grids.json: the official ODE time grid (`transport/integrators.py` `ode(...).t`, torch.linspace then
+    the timestep shift) as float32 bit patterns, for every (points, shift) pair above."""
+    from transport.integrators import ode
+    import numpy as np
+    grids = []
+    for shift in GRID_SHIFTS:
+        for n in GRID_POINTS:
+            t = ode(drift=None, t0=0, t1=1, sampler_type="euler", num_steps=n, atol=1e-6, rtol=1e-3,
+                    timestep_shift=shift).t
+            bits = t.numpy().astype(np.float32).view(np.uint32).tolist()
+            grids.append(dict(points=n, shift=shift, float32_bits=bits))
+    path = os.path.join(FIXTURES, "timestep-grids.json")
+    with open(path, "w") as f:
+        json.dump(dict(source=f"LightningDiT {OFFICIAL_COMMIT} transport/integrators.py ode(...).t", grids=grids), f)
+    print(f"wrote {path}")
+
+
 def check_tiny(official, torch):
     from safetensors.torch import load_file
     d = os.path.join(FIXTURES, "lightningdit-tiny")
@@ -328,6 +358,8 @@ def main():
     official = load_official(os.path.abspath(args.official))
     if args.check_tiny:
         sys.exit(0 if check_tiny(official, torch) else 1)
+    if not args.only:
+        write_grids(official, torch)
     for name, (cfg, smp, extra, what) in VARIANTS.items():
         if args.only and name not in args.only:
             continue

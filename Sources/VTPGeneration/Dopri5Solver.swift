@@ -46,8 +46,9 @@ public struct Dopri5Solver: Sendable {
     static let mid: [Float] = toFloat(midDouble)
     static func toFloat(_ v: [Double]) -> [Float] { v.map { Float($0) } }
 
-    /// The state at every requested time ([0] = x0); `times` must be strictly increasing.
-    public func integrate(_ v: VelocityField, from x0: Tensor, times: [Float]) throws -> [Tensor] {
+    /// The state at every requested time ([0] = x0; with `keepAll` false only x0 and the last); `times` must be
+    /// strictly increasing.
+    public func integrate(_ v: VelocityField, from x0: Tensor, times: [Float], keepAll: Bool = true) throws -> [Tensor] {
         guard times.count >= 2, zip(times, times.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw GenerationError.invalidSettings("dopri5 needs ≥ 2 strictly increasing times, got \(times)")
         }
@@ -57,7 +58,7 @@ public struct Dopri5Solver: Sendable {
             solver.dt = try initialStep(v, t0: Double(times[0]), y0: x0, f0: solver.f)
             var out = [x0]
             var steps = 0
-            for next in times.dropFirst() {
+            for (index, next) in times.enumerated().dropFirst() {
                 let target = Double(next)
                 while target > solver.t1 {
                     guard steps < maxSteps else {
@@ -66,7 +67,9 @@ public struct Dopri5Solver: Sendable {
                     solver = try step(v, solver)
                     steps += 1
                 }
-                out.append(Self.evaluate(solver.interp, t0: solver.t0, t1: solver.t1, at: target))
+                if keepAll || index == times.count - 1 {
+                    out.append(Self.evaluate(solver.interp, t0: solver.t0, t1: solver.t1, at: target))
+                }
             }
             return out
         }

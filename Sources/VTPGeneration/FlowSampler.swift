@@ -23,14 +23,11 @@ public struct FlowSampler: Equatable, Sendable {
     /// The time grid [steps] (see `TimestepGrid`).
     public func timeGrid() throws -> [Float] { try TimestepGrid.make(points: steps, shift: shift) }
 
-    /// The state at every grid point, [0] = x0 (each of x0's shape).
-    public func trajectory(_ v: VelocityField, from x0: Tensor) throws -> [Tensor] {
+    /// The state at every grid point, [0] = x0 (each of x0's shape); with `keepAll` false only x0 and the last.
+    public func trajectory(_ v: VelocityField, from x0: Tensor, keepAll: Bool = true) throws -> [Tensor] {
         let grid = try timeGrid()
-        switch method {
-        case .euler: return try FixedGridSolver.euler.integrate(v, from: x0, grid: grid)
-        case .heun2: return try FixedGridSolver.heun2.integrate(v, from: x0, grid: grid)
-        case .dopri5: return try Dopri5Solver(rtol: rtol, atol: atol).integrate(v, from: x0, times: grid)
-        }
+        if let fixed = method.fixedGrid { return try fixed.integrate(v, from: x0, grid: grid, keepAll: keepAll) }
+        return try Dopri5Solver(rtol: rtol, atol: atol).integrate(v, from: x0, times: grid, keepAll: keepAll)
     }
 }
 
@@ -43,16 +40,20 @@ extension LightningDiT {
     /// Samples from noise [B, C, H, W] for labels [B], as `inference.py` `do_sample`: without guidance the plain
     /// forward; with guidance the doubled state [noise; noise] with labels [y; null] through `forwardWithCFG` (both
     /// halves are integrated — dopri5's error norm sees both — and the first half is returned).
-    /// - Returns: the trajectory, [steps] tensors [B, C, H, W]; the last is the sample.
-    public func sampleTrajectory(noise: Tensor, labels: [Int], sampler: FlowSampler, guidance: Guidance? = nil) throws -> [Tensor] {
+    /// - Returns: the trajectory, [steps] tensors [B, C, H, W] (with `keepAll` false only the noise and the last);
+    ///   the last is the sample.
+    public func sampleTrajectory(noise: Tensor, labels: [Int], sampler: FlowSampler, guidance: Guidance? = nil,
+                                 keepAll: Bool = true) throws -> [Tensor] {
         try validateInput(x: noise, t: Array(repeating: 0, count: labels.count), y: labels)
-        guard let g = guidance else { return try sampler.trajectory(velocityField(labels: labels), from: noise) }
+        guard let g = guidance else {
+            return try sampler.trajectory(velocityField(labels: labels), from: noise, keepAll: keepAll)
+        }
         guard let null = config.nullClass else {
             throw GenerationError.invalidSettings("classifier-free guidance needs a null class (class_dropout_prob > 0 when the model was built)")
         }
         let b = noise.shape[0]
         let y2 = labels + Array(repeating: null, count: b)
         let v: VelocityField = { x, t in try self.forwardWithCFG(x, t: Array(repeating: t, count: x.shape[0]), y: y2, guidance: g) }
-        return try sampler.trajectory(v, from: Tensor.concat([noise, noise], axis: 0)).map { $0.slice(axis: 0, 0..<b) }
+        return try sampler.trajectory(v, from: Tensor.concat([noise, noise], axis: 0), keepAll: keepAll).map { $0.slice(axis: 0, 0..<b) }
     }
 }

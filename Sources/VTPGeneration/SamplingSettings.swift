@@ -2,7 +2,10 @@ import Foundation
 
 /// ODE solvers of the official `Sampler.sample_ode` (torchdiffeq method names).
 public enum ODEMethod: String, Codable, Sendable, CaseIterable {
-    case euler, heun2, dopri5
+    case euler, midpoint, heun2, heun3, rk4, dopri5
+
+    /// The fixed-grid solver, nil for dopri5.
+    public var fixedGrid: FixedGridSolver? { FixedGridSolver(rawValue: rawValue) }
 
     /// Accepts the torchdiffeq names and `heun` for `heun2`.
     public init?(name: String) {
@@ -111,7 +114,7 @@ public struct SampleSettings: Codable, Equatable, Sendable {
             throw GenerationError.unsupported("reverse: true is not supported (the official ODE sampler asserts forward time)")
         }
         guard let m = ODEMethod(name: samplingMethod) else {
-            throw GenerationError.unsupported("sampling_method '\(samplingMethod)' is not supported (euler, heun2/heun, dopri5)")
+            throw GenerationError.unsupported("sampling_method '\(samplingMethod)' is not supported (euler, midpoint, heun2/heun, heun3, rk4, dopri5)")
         }
         guard numSamplingSteps >= 2 else {
             throw GenerationError.invalidSettings("num_sampling_steps must be ≥ 2, got \(numSamplingSteps)")

@@ -51,3 +51,23 @@ enum DiTFixtures {
         print("\(name): " + diffs.map { "\($0.0) \(String(format: "%.2e", $0.1))" }.joined(separator: ", "))
     }
 }
+
+/// The tables a fresh model computes against the official ones stored in every fixture: the sin-cos `pos_embed`
+/// bit for bit (both in Double, rounded once), the RoPE tables within 1 ulp of cos/sin (libm vs PyTorch's
+/// vectorised cos).
+@Suite struct DiTPositionTableTests {
+    @Test(arguments: DiTFixtures.names) func tablesMatchTheOfficialBuffers(_ name: String) throws {
+        let dir = DiTFixtures.root.appendingPathComponent(name)
+        let model = try LightningDiT(config: try LightningDiTConfig.load(from: dir.appendingPathComponent("config.json")))
+        let file = try SafeTensorsFile(url: dir.appendingPathComponent("model.safetensors"))
+        #expect(model.posEmbed.value.scalars == (try file.floats("pos_embed")), "\(name): pos_embed")
+        #expect(file.contains("feat_rope.freqs_cos") == model.config.useRope)
+        for (key, buffer) in [("feat_rope.freqs_cos", model.ropeCos), ("feat_rope.freqs_sin", model.ropeSin)] {
+            guard let buffer else { continue }
+            let theirs = try file.floats(key)
+            #expect(buffer.value.shape == (try file.info(key).shape))
+            let worst = zip(buffer.value.scalars, theirs).map { Swift.abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1.2e-7, "\(name) \(key): max diff \(worst)")
+        }
+    }
+}

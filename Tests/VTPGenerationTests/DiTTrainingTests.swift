@@ -103,16 +103,17 @@ import VTPTraining
         let tokDir = Self.tempDir("tok")
         try VTPModel(config: c, seed: 1).save(directory: tokDir)
         let out = Self.tempDir("out")
-        let n = try DiTSampling.run(.init(model: run.path, tokenizer: tokDir.path, classes: [0, 2], perClass: 2, method: "euler", steps: 4,
-                                          shift: 0, cfg: 2, cfgIntervalStart: nil, seed: 1, useEMA: true, npz: true, output: out.path))
-        #expect(n == 4)
+        var o = DiTSampleRun.Options(model: run, tokenizer: tokDir, output: out)
+        (o.classes, o.perClass, o.steps, o.shift, o.cfgScale, o.npz) = ([0, 2], 2, 4, 0, 2, true)
+        let report = try DiTSampleRun.run(o)
+        #expect(report.images == 4 && report.settings.contains("EMA weights"))
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(files == ["a-00000.png", "a-00001.png", "c-00002.png", "c-00003.png", "grid.png", "samples.npz"])
+        #expect(files == ["000000.png", "000001.png", "000002.png", "000003.png", "grid.png", "samples.npz"])
         let npz = try Data(contentsOf: out.appendingPathComponent("samples.npz"))
         #expect(npz.starts(with: [0x50, 0x4B, 0x03, 0x04]))
         let header = String(decoding: npz.prefix(200), as: UTF8.self)
         #expect(header.contains("'shape': (4, 16, 16, 3)") && header.contains("'descr': '|u1'"))
-        let png = try RGBImage.load(out.appendingPathComponent("c-00003.png"))
+        let png = try RGBImage.load(out.appendingPathComponent("000003.png"))
         // The last image's pixels end the stored payload (followed by the central directory of 46 + 9 bytes and
         // the end record of 22 bytes).
         let payloadEnd = npz.count - (46 + 9) - 22

@@ -36,8 +36,8 @@ public struct LatentSet {
             throw GenerationError.invalidInput("\(directory.path): the shards hold \(labels.count) latents, latents.json says \(info.count)")
         }
         let stats = try LatentStatistics.load(from: directory.appendingPathComponent(LatentStatistics.fileName))
-        guard stats.mean.shape[1] == info.channels else {
-            throw GenerationError.invalidInput("\(directory.path): statistics for \(stats.mean.shape[1]) channels, latents have \(info.channels)")
+        guard stats.channels == info.channels else {
+            throw GenerationError.invalidInput("\(directory.path): statistics for \(stats.channels) channels, latents have \(info.channels)")
         }
         return LatentSet(latents: Tensor.concat(a, axis: 0), flipped: Tensor.concat(b, axis: 0), labels: labels,
                          statistics: stats, info: info)

@@ -1,58 +1,51 @@
-import Foundation
 import VTPData
-import VTPEval
 import VTPModels
-import VTPNN
 import VTPTensor
 
-/// Class-conditional images from a LightningDiT and the tokenizer whose latents it learned: noise → ODE
-/// sampler (with optional guidance) → latents mapped back with the latent statistics → the tokenizer's decoder
-/// → 8-bit images truncated as the official `clamp(x·255).to(uint8)`.
-public struct ClassConditionalSampler {
-    public let dit: LightningDiT
-    public let tokenizer: VTPModel
-    public let statistics: LatentStatistics
+/// Class-conditional sampling to images (the non-demo branch of `do_sample`): noise N(0, I) per image from `seed`,
+/// the ODE sampler, guidance with the interval when scale > 1, latent de-normalisation, `decode`, and the official
+/// uint8 conversion of VTP's `decode_to_images` (inverse ImageNet normalisation, clamp(x·255, 0, 255), truncation).
+public struct ClassConditionalSampling {
     public var sampler: FlowSampler
+    /// nil or scale ≤ 1: no guidance.
     public var guidance: Guidance?
+    public var statistics: LatentStatistics?
+    public var batchSize: Int
 
-    public init(dit: LightningDiT, tokenizer: VTPModel, statistics: LatentStatistics, sampler: FlowSampler, guidance: Guidance? = nil) throws {
-        guard statistics.mean.shape[1] == dit.config.inChannels, tokenizer.config.latentChannels == dit.config.inChannels else {
-            throw GenerationError.invalidSettings("the DiT takes \(dit.config.inChannels)-channel latents, the tokenizer makes \(tokenizer.config.latentChannels) and the statistics describe \(statistics.mean.shape[1])")
-        }
-        self.dit = dit
-        self.tokenizer = tokenizer
-        self.statistics = statistics
-        self.sampler = sampler
-        self.guidance = guidance
+    public init(sampler: FlowSampler, guidance: Guidance?, statistics: LatentStatistics?, batchSize: Int = 16) {
+        (self.sampler, self.guidance, self.statistics, self.batchSize) = (sampler, guidance, statistics, batchSize)
     }
 
-    /// Images for `labels`, `batch` at a time, the noise drawn from `seed` (one stream for the whole call).
-    public func images(labels: [Int], seed: UInt64, batch: Int = 16, progress: (Int, Int) -> Void = { _, _ in }) throws -> [RGBImage] {
+    /// Samples one image per label, in batches.
+    /// - Parameters:
+    ///   - decode: tokenizer latents [b, C, H, W] → images [b, 3, H', W'] in ImageNet-normalised space (as
+    ///     `VTPModel.decode`).
+    ///   - progress: called with (images done, total) after each batch.
+    /// - Returns: the images, in label order, and the latents (model space, before de-normalisation) [N, C, H, W].
+    public func generate(model: LightningDiT, labels: [Int], seed: UInt64,
+                         decode: (Tensor) throws -> Tensor,
+                         progress: (Int, Int) -> Void = { _, _ in }) throws -> (images: [RGBImage], latents: Tensor) {
+        guard batchSize >= 1 else { throw GenerationError.invalidSettings("batch size must be ≥ 1") }
+        guard !labels.isEmpty else { throw GenerationError.invalidInput("no labels to sample") }
+        let c = model.config
+        if let s = statistics, s.channels != c.inChannels {
+            throw GenerationError.invalidInput("latent statistics have \(s.channels) channels, the model \(c.inChannels)")
+        }
+        let g = guidance.flatMap { $0.scale > 1 ? $0 : nil }
         var rng = RNG(seed: seed)
-        let (c, s) = (dit.config.inChannels, dit.config.inputSize)
-        var out: [RGBImage] = []
-        for start in stride(from: 0, to: labels.count, by: max(batch, 1)) {
-            let y = Array(labels[start..<min(start + max(batch, 1), labels.count)])
-            let noise = Tensor.randomNormal([y.count, c, s, s], rng: &rng)
-            let decoded: Tensor = try withNoGrad {
-                guard let z = try dit.sampleTrajectory(noise: noise, labels: y, sampler: sampler, guidance: guidance).last else {
-                    throw GenerationError.solverFailure("the sampler returned no state")
-                }
-                return try tokenizer.decode(statistics.denormalize(z))
-            }
-            out += try ImageTensors.images(decoded, quantization: .truncate)
-            progress(out.count, labels.count)
+        var images: [RGBImage] = [], latents: [Tensor] = []
+        var start = 0
+        while start < labels.count {
+            let batch = Array(labels[start..<Swift.min(start + batchSize, labels.count)])
+            let noise = Tensor.randomNormal([batch.count, c.inChannels, c.inputSize, c.inputSize], rng: &rng)
+            let z = try model.sampleTrajectory(noise: noise, labels: batch, sampler: sampler, guidance: g,
+                                                keepAll: false).last!
+            latents.append(z)
+            let tokenizerLatents = try statistics.map { try $0.denormalize(z) } ?? z
+            images += try ImageTensors.images(try decode(tokenizerLatents), quantization: .truncate)
+            start += batch.count
+            progress(start, labels.count)
         }
-        return out
-    }
-
-    /// `perClass` samples of each class as a grid (one row per class, labelled with its name), written to `url`.
-    @discardableResult
-    public func writeGrid(classNames: [String], perClass: Int, seed: UInt64, title: String, to url: URL) throws -> [RGBImage] {
-        let labels = classNames.indices.flatMap { Array(repeating: $0, count: perClass) }
-        let images = try self.images(labels: labels, seed: seed)
-        let rows = classNames.indices.map { Array(images[($0 * perClass)..<(($0 + 1) * perClass)]) }
-        try ImageGrid(rows: rows, rowLabels: classNames, title: title).writePNG(to: url)
-        return images
+        return (images, Tensor.concat(latents, axis: 0))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VTPEval
 import VTPModels
 import VTPTraining
 
@@ -19,12 +20,16 @@ public final class DiTSampleGrid: EvaluationHook {
 
     public func evaluate(step n: Int, directory: URL) throws -> String {
         guard settings.perClass > 0 else { return "step \(n)" }
-        let sampler = try ClassConditionalSampler(dit: settings.useEMA ? step.ema : step.model, tokenizer: tokenizer,
-                                                  statistics: step.data.statistics, sampler: try settings.flowSampler(),
-                                                  guidance: settings.guidance(channels: step.model.config.inChannels))
+        let sampling = ClassConditionalSampling(sampler: try settings.flowSampler(), guidance: settings.guidance(channels: step.model.config.inChannels),
+                                                statistics: step.data.statistics)
+        let names = step.data.info.classNames
+        let labels = names.indices.flatMap { Array(repeating: $0, count: settings.perClass) }
+        let images = try sampling.generate(model: settings.useEMA ? step.ema : step.model, labels: labels, seed: seed,
+                                           decode: { try self.tokenizer.decode($0) }).images
+        let rows = names.indices.map { Array(images[($0 * settings.perClass)..<(($0 + 1) * settings.perClass)]) }
         let url = directory.appendingPathComponent("samples-step\(n).png")
-        try sampler.writeGrid(classNames: step.data.info.classNames, perClass: settings.perClass, seed: seed,
-                              title: "step \(n), \(settings.method) \(settings.steps) points, cfg \(settings.cfg)", to: url)
+        try ImageGrid(rows: rows, rowLabels: names, title: "step \(n), \(settings.method) \(settings.steps) points, cfg \(settings.cfg)")
+            .writePNG(to: url)
         return "samples: \(url.path)"
     }
 }

@@ -76,7 +76,7 @@ public final class DiTTrainStep: TrainStep {
             let drop = nullClass != nil && rng.bernoulli(Float(model.config.classDropoutProb))
             labels.append(drop ? nullClass! : data.labels[j])
         }
-        let x1 = data.statistics.normalize(Tensor(values, shape: [b, c, h, w]))
+        let x1 = try data.statistics.normalize(Tensor(values, shape: [b, c, h, w]))
         let t = times.sample(b, rng: &rng)
         let x0 = Tensor.randomNormal([b, c, h, w], rng: &rng)
         model.zeroGrad()
