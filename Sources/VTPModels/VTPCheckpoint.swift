@@ -45,26 +45,13 @@ extension VTPModel {
 extension VTPConfig {
     /// Reads and validates a `config.json`.
     public static func load(from url: URL) throws -> VTPConfig {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw VTPError.missingFile(url.path) }
-        let config: VTPConfig
-        do {
-            config = try JSONDecoder().decode(VTPConfig.self, from: data)
-        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
-            let field = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            throw VTPError.unreadableConfig(path: url.path, reason: "field '\(field)': \(ctx.debugDescription)")
-        } catch DecodingError.dataCorrupted(let ctx) {
-            throw VTPError.unreadableConfig(path: url.path, reason: "not valid JSON (\(ctx.underlyingError.map { "\($0)" } ?? ctx.debugDescription))")
-        } catch {
-            throw VTPError.unreadableConfig(path: url.path, reason: "\(error)")
-        }
+        let config = try ConfigJSON.read(VTPConfig.self, from: url, what: "VTP")
         try config.validate()
         return config
     }
 
     /// Writes the config as pretty, key-sorted JSON (atomically).
     public func save(to url: URL) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(self).write(to: url, options: .atomic)
+        try ConfigJSON.write(self, to: url)
     }
 }

@@ -56,25 +56,7 @@ public struct StoredTensor: Sendable, Equatable {
     /// BOOL 0/1.
     public var floats: [Float] {
         let n = elementCount
-        return bytes.withUnsafeBytes { raw in
-            guard n > 0, let src = raw.baseAddress else { return [] }
-            return [Float](unsafeUninitializedCapacity: n) { out, done in
-                let d = out.baseAddress!
-                switch dtype {
-                case .f32: UnsafeMutableRawPointer(d).copyMemory(from: src, byteCount: n * 4)
-                case .f16: DTypeConversion.convertF16ToFloats(raw: src, count: n, into: d)
-                case .bf16: DTypeConversion.convertBF16ToFloats(raw: src, count: n, into: d)
-                case .f64: for i in 0..<n { d[i] = Float(src.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
-                case .i64: for i in 0..<n { d[i] = Float(src.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)) }
-                case .i32: for i in 0..<n { d[i] = Float(src.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)) }
-                case .i16: for i in 0..<n { d[i] = Float(src.loadUnaligned(fromByteOffset: i * 2, as: Int16.self)) }
-                case .i8: for i in 0..<n { d[i] = Float(src.load(fromByteOffset: i, as: Int8.self)) }
-                case .u8: for i in 0..<n { d[i] = Float(src.load(fromByteOffset: i, as: UInt8.self)) }
-                case .bool: for i in 0..<n { d[i] = src.load(fromByteOffset: i, as: UInt8.self) != 0 ? 1 : 0 }
-                }
-                done = n
-            }
-        }
+        return bytes.withUnsafeBytes { SafeTensorsDecoding.floats($0, dtype: dtype, count: n) }
     }
 
     /// The values as Double (F64 exact, every other dtype through `floats`' conversion widened exactly).

@@ -104,24 +104,13 @@ public struct LightningDiTConfig: Codable, Equatable, Sendable {
 
     /// Reads and validates a `config.json` (extra keys, e.g. a saved model name, are ignored).
     public static func load(from url: URL) throws -> LightningDiTConfig {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw VTPError.missingFile(url.path) }
-        let config: LightningDiTConfig
-        do {
-            config = try JSONDecoder().decode(LightningDiTConfig.self, from: data)
-        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
-            let field = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            throw VTPError.unreadableConfig(path: url.path, reason: "field '\(field)': \(ctx.debugDescription)")
-        } catch {
-            throw VTPError.unreadableConfig(path: url.path, reason: "not a LightningDiT config (\(error))")
-        }
+        let config = try ConfigJSON.read(LightningDiTConfig.self, from: url, what: "LightningDiT")
         try config.validate()
         return config
     }
 
     /// Writes the config as pretty, key-sorted JSON (atomically).
     public func save(to url: URL) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try enc.encode(self).write(to: url, options: .atomic)
+        try ConfigJSON.write(self, to: url)
     }
 }

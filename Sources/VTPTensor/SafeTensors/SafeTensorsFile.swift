@@ -85,9 +85,12 @@ public final class SafeTensorsFile: @unchecked Sendable {
     }
 }
 
-/// Conversion of raw little-endian tensor bytes (possibly unaligned) to Swift arrays.
-enum SafeTensorsDecoding {
-    static func floats(_ raw: UnsafeRawBufferPointer, dtype: DType, count: Int) -> [Float] {
+/// Conversion of raw little-endian tensor bytes (possibly unaligned) to Swift arrays (safetensors, and the
+/// PyTorch and NumPy readers of VTPData).
+public enum SafeTensorsDecoding {
+    /// `count` values of `dtype` as Float: F32 copied, F16/BF16 widened exactly, F64 and integers rounded to
+    /// nearest, BOOL 0/1.
+    public static func floats(_ raw: UnsafeRawBufferPointer, dtype: DType, count: Int) -> [Float] {
         guard count > 0, let src = raw.baseAddress else { return [] }
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
             let d = out.baseAddress!
