@@ -44,7 +44,7 @@ final class InceptionB: InceptionBlock {
         branch3x3dbl_3 = InceptionConv(96, 96, kernel: 3, stride: 2)
     }
     func forward(_ x: Tensor) -> Tensor {
-        Tensor.concat([branch3x3(x), branch3x3dbl_3(branch3x3dbl_2(branch3x3dbl_1(x))), x.maxPool2d(kernel: 3, stride: 2)], axis: 1)
+        Tensor.concat([branch3x3(x), branch3x3dbl_3(branch3x3dbl_2(branch3x3dbl_1(x))), x.maxPool2dInference(kernel: 3, stride: 2)], axis: 1)
     }
 }
 
@@ -99,7 +99,7 @@ final class InceptionD: InceptionBlock {
     func forward(_ x: Tensor) -> Tensor {
         let a = branch3x3_2(branch3x3_1(x))
         let b = branch7x7x3_4(branch7x7x3_3(branch7x7x3_2(branch7x7x3_1(x))))
-        return Tensor.concat([a, b, x.maxPool2d(kernel: 3, stride: 2)], axis: 1)
+        return Tensor.concat([a, b, x.maxPool2dInference(kernel: 3, stride: 2)], axis: 1)
     }
 }
 
@@ -132,7 +132,7 @@ final class InceptionE: InceptionBlock {
         let b = Tensor.concat([branch3x3_2a(t), branch3x3_2b(t)], axis: 1)
         let u = branch3x3dbl_2(branch3x3dbl_1(x))
         let c = Tensor.concat([branch3x3dbl_3a(u), branch3x3dbl_3b(u)], axis: 1)
-        let pooled = maxPool ? x.maxPool2d(kernel: 3, stride: 1, padding: 1) : x.avgPool2dExcludingPadding(kernel: 3, stride: 1, padding: 1)
+        let pooled = maxPool ? x.maxPool2dInference(kernel: 3, stride: 1, padding: 1) : x.avgPool2dExcludingPadding(kernel: 3, stride: 1, padding: 1)
         return Tensor.concat([a, b, c, branchPool(pooled)], axis: 1)
     }
 }

@@ -120,7 +120,7 @@ public final class InceptionV3: Module {
         var x = images.resizedBilinear(height: 299, width: 299) * 2 - 1
         for (i, (_, conv)) in stem.enumerated() {
             x = conv(x)
-            if i == 2 || i == 4 { x = x.maxPool2d(kernel: 3, stride: 2) }
+            if i == 2 || i == 4 { x = x.maxPool2dInference(kernel: 3, stride: 2) }
         }
         for (_, block) in mixed { x = block.forward(x) }
         return x.mean(axes: [2, 3])

@@ -1,11 +1,29 @@
 import Testing
 @testable import VTPTensor
 
-/// oneDNN's inference convolution against the im2col + GEMM `conv2d` (and explicit zero padding).
+/// oneDNN's inference convolution (asymmetric padding, bias, fused ReLU) against a direct loop.
 @Suite struct InferenceConvolutionTests {
     private func random(_ shape: [Int], _ seed: UInt64) -> Tensor {
         var rng = RNG(seed: seed)
         return Tensor.randomUniform(shape, -1, 1, rng: &rng)
+    }
+
+    /// out[b, o, y, x] = bias[o] + Σ_{c, i, j} w[o, c, i, j] · in[b, c, y·s − top + i, x·s − left + j] (0 outside).
+    private func direct(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, stride s: Int, pad: (Int, Int, Int, Int)) -> [Float] {
+        let (b, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), (o, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        let oh = (h + pad.0 + pad.2 - kh) / s + 1, ow = (wd + pad.1 + pad.3 - kw) / s + 1
+        let xs = x.scalars, ws = w.scalars, bs = bias?.scalars
+        var out = [Float](repeating: 0, count: b * o * oh * ow)
+        for n in 0..<b { for oc in 0..<o { for y in 0..<oh { for xx in 0..<ow {
+            var acc = Double(bs?[oc] ?? 0)
+            for ic in 0..<c { for i in 0..<kh { for j in 0..<kw {
+                let iy = y * s - pad.0 + i, ix = xx * s - pad.1 + j
+                if iy < 0 || iy >= h || ix < 0 || ix >= wd { continue }
+                acc += Double(ws[((oc * c + ic) * kh + i) * kw + j]) * Double(xs[((n * c + ic) * h + iy) * wd + ix])
+            } } }
+            out[((n * o + oc) * oh + y) * ow + xx] = Float(acc)
+        } } } }
+        return out
     }
 
     @Test(arguments: [
@@ -15,19 +33,40 @@ import Testing
         ([3, 32, 8, 8], [64, 32, 3, 3], 1, (1, 1, 1, 1)),
         ([1, 64, 10, 10], [17, 64, 1, 1], 1, (0, 0, 0, 0)),
         ([2, 5, 12, 12], [7, 5, 5, 5], 1, (2, 2, 2, 2)),
+        ([1, 4, 7, 9], [3, 4, 3, 3], 2, (0, 1, 2, 0)),
     ])
-    func matchesIm2colConvolution(input: [Int], kernel: [Int], stride: Int, pad: (Int, Int, Int, Int)) {
+    func matchesDirectConvolution(input: [Int], kernel: [Int], stride: Int, pad: (Int, Int, Int, Int)) {
         let x = random(input, 1), w = random(kernel, 2), b = random([kernel[0]], 3)
-        let padded = x.zeroPadded(top: pad.0, bottom: pad.2, left: pad.1, right: pad.3)
-        let want = padded.conv2d(w, b, stride: stride).relu()
+        let want = direct(x, w, b, stride: stride, pad: pad)
+        let scale = want.map(abs).max()!
         let got = x.conv2dInference(w, b, stride: stride, padding: pad, relu: true)
-        #expect(got.shape == want.shape)
-        let scale = want.scalars.map(abs).max()!
-        let worst = zip(got.scalars, want.scalars).map { abs($0 - $1) }.max()!
-        #expect(worst <= 1e-5 * scale, "max difference \(worst) (scale \(scale))")
-        let plain = x.conv2dInference(w, stride: stride, padding: pad)
-        let plainWant = padded.conv2d(w, stride: stride)
-        #expect(zip(plain.scalars, plainWant.scalars).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
-        #expect(plain.scalars.contains { $0 < 0 })  // no ReLU without asking
+        #expect(got.shape[0] == input[0] && got.shape[1] == kernel[0] && got.count == want.count)
+        let worst = zip(got.scalars, want).map { abs($0 - Swift.max($1, 0)) }.max()!
+        #expect(worst <= 1e-5 * scale, "with ReLU: max difference \(worst) (scale \(scale))")
+        let plain = x.conv2dInference(w, stride: stride, padding: pad).scalars
+        let noBias = direct(x, w, nil, stride: stride, pad: pad)
+        #expect(zip(plain, noBias).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
+    }
+}
+
+/// The separable inference pools against `maxPool2d` and a direct average that skips padding.
+@Suite struct InferencePoolingTests {
+    @Test(arguments: [(3, 2, 0), (3, 1, 1), (2, 2, 0), (5, 3, 2)])
+    func poolsMatchDirectWindows(kernel: Int, stride: Int, padding: Int) {
+        var rng = RNG(seed: 4)
+        let x = Tensor.randomUniform([2, 3, 11, 8], -1, 1, rng: &rng)
+        #expect(x.maxPool2dInference(kernel: kernel, stride: stride, padding: padding).scalars
+                == x.maxPool2d(kernel: kernel, stride: stride, padding: padding).scalars)
+        let got = x.avgPool2dExcludingPadding(kernel: kernel, stride: stride, padding: padding)
+        let (oh, ow) = (got.shape[2], got.shape[3])
+        let xs = x.scalars
+        for p in 0..<6 { for oy in 0..<oh { for ox in 0..<ow {
+            var sum = 0.0, n = 0
+            for i in 0..<kernel { for j in 0..<kernel {
+                let y = oy * stride - padding + i, xx = ox * stride - padding + j
+                if y >= 0 && y < 11 && xx >= 0 && xx < 8 { sum += Double(xs[(p * 11 + y) * 8 + xx]); n += 1 }
+            } }
+            #expect(abs(Double(got.scalars[(p * oh + oy) * ow + ox]) - sum / Double(n)) < 1e-6)
+        } } }
     }
 }

@@ -91,13 +91,11 @@ enum GradientRules {
             let dx = need(0) ? g2.matmul(w).reshaped(x.shape) : nil
             let dw = need(1) ? g2.matmul(x2, transposeA: true) : nil
             return hasBias ? [dx, dw, g2.sum(axis: 0)] : [dx, dw]
-        case .conv2d(let cols, let w, let geo, let hasBias):
-            // g [B, O, oH, oW] → rows [B·oH·oW, O]
-            let rows = g.reshaped([geo.batch, geo.outC, geo.outH * geo.outW]).permuted([0, 2, 1]).reshaped([-1, geo.outC])
-            let w2 = w.reshaped([geo.outC, geo.patch])
-            let dx = need(0) ? ConvKernels.col2im(rows.matmul(w2), geo) : nil
-            let dw = need(1) ? rows.matmul(cols, transposeA: true).reshaped(w.shape) : nil
-            return hasBias ? [dx, dw, rows.sum(axis: 0)] : [dx, dw]
+        // oneDNN's backward-data and backward-weights convolution primitives.
+        case .conv2d(let x, let w, let geo, let hasBias):
+            let dx = need(0) ? ConvKernels.backwardData(g, weight: w, geo) : nil
+            let (dw, db) = need(1) || (hasBias && need(2)) ? ConvKernels.backwardWeights(x, g, geo, bias: hasBias) : (nil, nil)
+            return hasBias ? [dx, dw, db] : [dx, dw]
         // softmax: dx = y(g − Σ g·y) ; log-softmax: dx = g − eʸ Σ g
         case .softmax(let y):
             let gy = g * y

@@ -37,7 +37,7 @@ public enum Op {
     // Products
     case matmul(Tensor, Tensor, transposeA: Bool, transposeB: Bool)
     case linear(Tensor, Tensor, hasBias: Bool)
-    case conv2d(cols: Tensor, weight: Tensor, geometry: ConvGeometry, hasBias: Bool)
+    case conv2d(input: Tensor, weight: Tensor, geometry: ConvGeometry, hasBias: Bool)
     // Neural-network ops
     case softmax(Tensor)        // saved: output
     case logSoftmax(Tensor)     // saved: output

@@ -1,14 +1,17 @@
 import CDNNL
 import Foundation
 
-/// oneDNN forward-inference convolution primitives, created once per problem and cached (as `OneDNN` caches
-/// matmuls). oneDNN picks the layouts it computes fastest in (blocked, e.g. nChw16c on AVX-512); the plain NCHW /
-/// OIHW tensors are reordered into them and the result back, inside the cached entry. Bias and a fused ReLU post-op
-/// are applied by the primitive.
+/// oneDNN convolution primitives — forward (inference, with an optional fused ReLU, or training), backward-data and
+/// backward-weights — created once per problem and cached (as `OneDNN` caches matmuls). oneDNN picks the layouts it
+/// computes fastest in (blocked, e.g. nChw16c on AVX-512); the caller's plain NCHW / OIHW buffers are reordered into
+/// them and results back, inside the cached entry.
 final class OneDNNConvolution: @unchecked Sendable {
     static let shared = OneDNNConvolution()
 
+    enum Pass: Hashable { case inference, training, backwardData, backwardWeights }
+
     struct Key: Hashable {
+        var pass: Pass
         var n: Int, c: Int, h: Int, w: Int, o: Int, kh: Int, kw: Int, stride: Int
         var top: Int, left: Int, bottom: Int, right: Int
         var bias: Bool, relu: Bool
@@ -16,13 +19,20 @@ final class OneDNNConvolution: @unchecked Sendable {
         var outW: Int { (w + left + right - kw) / stride + 1 }
     }
 
-    /// A primitive and its memories: `user*` wrap the caller's NCHW/OIHW buffers, `conv*` are oneDNN's layouts
-    /// (the same object when no reorder is needed).
+    /// oneDNN execution argument ids.
+    enum Arg: Int32 { case src = 1, dst = 17, weights = 33, bias = 41, diffSrc = 129, diffDst = 145, diffWeights = 161, diffBias = 169 }
+
+    /// One argument: the memory wrapping the caller's plain buffer, oneDNN's memory in its chosen layout (the same
+    /// object when the layouts agree) and the reorder between them.
+    final class Slot {
+        let arg: Arg, output: Bool
+        var user: dnnl_memory_t?, inner: dnnl_memory_t?, reorder: dnnl_primitive_t?
+        init(_ arg: Arg, output: Bool) { self.arg = arg; self.output = output }
+    }
+
     final class Entry {
-        var conv: dnnl_primitive_t?
-        var userSrc: dnnl_memory_t?, userWeights: dnnl_memory_t?, userDst: dnnl_memory_t?, bias: dnnl_memory_t?
-        var convSrc: dnnl_memory_t?, convWeights: dnnl_memory_t?, convDst: dnnl_memory_t?
-        var srcReorder: dnnl_primitive_t?, weightsReorder: dnnl_primitive_t?, dstReorder: dnnl_primitive_t?
+        var primitive: dnnl_primitive_t?
+        var slots: [Slot] = []
     }
 
     private var engine: dnnl_engine_t?
@@ -39,72 +49,102 @@ final class OneDNNConvolution: @unchecked Sendable {
         if s != dnnl_success { fatalError("oneDNN convolution: \(what) failed with status \(s.rawValue)") }
     }
 
-    private func plain(_ dims: [Int64], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
-        var md = dnnl_memory_desc_t()
-        var d = dims
-        check(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), &d, dnnl_f32, tag), "memory descriptor")
-        return md
+    private func md(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+        var m = dnnl_memory_desc_t()
+        var d = dims.map(Int64.init)
+        check(dnnl_memory_desc_init_by_tag(&m, Int32(dims.count), &d, dnnl_f32, tag), "memory descriptor")
+        return m
     }
 
-    /// A memory in `chosen` layout and the reorder into (`toChosen`) or out of it, or the user memory itself when the
-    /// layouts agree.
-    private func layout(user: dnnl_memory_t?, userMD: UnsafePointer<dnnl_memory_desc_t>, chosen: UnsafePointer<dnnl_memory_desc_t>,
-                        toChosen: Bool) -> (dnnl_memory_t?, dnnl_primitive_t?) {
-        if dnnl_memory_desc_equal(userMD, chosen) != 0 { return (user, nil) }
-        var mem: dnnl_memory_t?
-        check(dnnl_memory_create(&mem, chosen, engine, UnsafeMutableRawPointer(bitPattern: -1)), "memory")  // DNNL_MEMORY_ALLOCATE
+    /// Fills a slot: the user memory (plain layout `tag`) and, when oneDNN chose another layout, its own memory
+    /// and the reorder (user → inner for inputs, inner → user for outputs).
+    private func bind(_ slot: Slot, dims: [Int], tag: dnnl_format_tag_t, chosen: UnsafePointer<dnnl_memory_desc_t>?) {
+        var user = md(dims, tag)
+        check(dnnl_memory_create(&slot.user, &user, engine, UnsafeMutableRawPointer(bitPattern: 0)), "memory")
+        guard let chosen, dnnl_memory_desc_equal(&user, chosen) == 0 else { slot.inner = slot.user; return }
+        check(dnnl_memory_create(&slot.inner, chosen, engine, UnsafeMutableRawPointer(bitPattern: -1)), "memory")  // DNNL_MEMORY_ALLOCATE
         var rpd: dnnl_primitive_desc_t?
-        if toChosen {
-            check(dnnl_reorder_primitive_desc_create(&rpd, userMD, engine, chosen, engine, nil), "reorder descriptor")
+        if slot.output {
+            check(dnnl_reorder_primitive_desc_create(&rpd, chosen, engine, &user, engine, nil), "reorder descriptor")
         } else {
-            check(dnnl_reorder_primitive_desc_create(&rpd, chosen, engine, userMD, engine, nil), "reorder descriptor")
+            check(dnnl_reorder_primitive_desc_create(&rpd, &user, engine, chosen, engine, nil), "reorder descriptor")
         }
         defer { dnnl_primitive_desc_destroy(rpd) }
-        var reorder: dnnl_primitive_t?
-        check(dnnl_primitive_create(&reorder, rpd), "reorder")
-        return (mem, reorder)
+        check(dnnl_primitive_create(&slot.reorder, rpd), "reorder")
     }
 
     private func makeEntry(_ k: Key) -> Entry {
-        let (n, c, h, w, o) = (Int64(k.n), Int64(k.c), Int64(k.h), Int64(k.w), Int64(k.o))
-        var src = plain([n, c, h, w], dnnl_nchw), weights = plain([o, c, Int64(k.kh), Int64(k.kw)], dnnl_oihw)
-        var dst = plain([n, o, Int64(k.outH), Int64(k.outW)], dnnl_nchw), bias = plain([o], dnnl_x)
-        var anySrc = plain([n, c, h, w], dnnl_format_tag_any), anyWeights = plain([o, c, Int64(k.kh), Int64(k.kw)], dnnl_format_tag_any)
-        var anyDst = plain([n, o, Int64(k.outH), Int64(k.outW)], dnnl_format_tag_any)
+        let srcDims = [k.n, k.c, k.h, k.w], wDims = [k.o, k.c, k.kh, k.kw], dstDims = [k.n, k.o, k.outH, k.outW]
+        var anySrc = md(srcDims, dnnl_format_tag_any), anyW = md(wDims, dnnl_format_tag_any), anyDst = md(dstDims, dnnl_format_tag_any)
+        var bias = md([k.o], dnnl_x)
         var strides: [Int64] = [Int64(k.stride), Int64(k.stride)]
         var padL: [Int64] = [Int64(k.top), Int64(k.left)], padR: [Int64] = [Int64(k.bottom), Int64(k.right)]
-        var op = dnnl_convolution_desc_t()
-        if k.bias {
-            check(dnnl_convolution_forward_desc_init(&op, dnnl_forward_inference, dnnl_convolution_direct, &anySrc, &anyWeights,
-                                                     &bias, &anyDst, &strides, &padL, &padR), "convolution descriptor")
+        let alg = dnnl_convolution_direct
+        // The forward descriptor (the backward passes need its primitive descriptor as a hint).
+        var fwd = dnnl_convolution_desc_t()
+        let prop = k.pass == .inference ? dnnl_forward_inference : dnnl_forward_training
+        let fwdBias = k.bias && (k.pass == .inference || k.pass == .training)
+        if fwdBias {
+            check(dnnl_convolution_forward_desc_init(&fwd, prop, alg, &anySrc, &anyW, &bias, &anyDst, &strides, &padL, &padR), "convolution descriptor")
         } else {
-            check(dnnl_convolution_forward_desc_init(&op, dnnl_forward_inference, dnnl_convolution_direct, &anySrc, &anyWeights,
-                                                     nil, &anyDst, &strides, &padL, &padR), "convolution descriptor")
+            check(dnnl_convolution_forward_desc_init(&fwd, prop, alg, &anySrc, &anyW, nil, &anyDst, &strides, &padL, &padR), "convolution descriptor")
         }
         var attr: dnnl_primitive_attr_t?
         check(dnnl_primitive_attr_create(&attr), "attr")
         defer { dnnl_primitive_attr_destroy(attr) }
-        if k.relu {
+        if k.relu && k.pass == .inference {
             var po: dnnl_post_ops_t?
             check(dnnl_post_ops_create(&po), "post-ops")
             check(dnnl_post_ops_append_eltwise(po, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op")
             check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops")
             dnnl_post_ops_destroy(po)
         }
-        var pd: dnnl_primitive_desc_t?
-        check(dnnl_primitive_desc_create(&pd, &op, attr, engine, nil), "convolution primitive descriptor")
-        defer { dnnl_primitive_desc_destroy(pd) }
+        var fpd: dnnl_primitive_desc_t?
+        check(dnnl_primitive_desc_create(&fpd, &fwd, attr, engine, nil), "convolution primitive descriptor")
+        defer { dnnl_primitive_desc_destroy(fpd) }
         let e = Entry()
-        check(dnnl_primitive_create(&e.conv, pd), "convolution primitive")
-        let none = UnsafeMutableRawPointer(bitPattern: 0)
-        check(dnnl_memory_create(&e.userSrc, &src, engine, none), "memory")
-        check(dnnl_memory_create(&e.userWeights, &weights, engine, none), "memory")
-        check(dnnl_memory_create(&e.userDst, &dst, engine, none), "memory")
-        if k.bias { check(dnnl_memory_create(&e.bias, &bias, engine, none), "memory") }
-        (e.convSrc, e.srcReorder) = layout(user: e.userSrc, userMD: &src, chosen: dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), toChosen: true)
-        (e.convWeights, e.weightsReorder) = layout(user: e.userWeights, userMD: &weights,
-                                                   chosen: dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), toChosen: true)
-        (e.convDst, e.dstReorder) = layout(user: e.userDst, userMD: &dst, chosen: dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), toChosen: false)
+        func q(_ pd: dnnl_primitive_desc_t?, _ what: dnnl_query_t) -> UnsafePointer<dnnl_memory_desc_t>? { dnnl_primitive_desc_query_md(pd, what, 0) }
+        switch k.pass {
+        case .inference, .training:
+            check(dnnl_primitive_create(&e.primitive, fpd), "convolution primitive")
+            let src = Slot(.src, output: false), w = Slot(.weights, output: false), dst = Slot(.dst, output: true)
+            bind(src, dims: srcDims, tag: dnnl_nchw, chosen: q(fpd, dnnl_query_src_md))
+            bind(w, dims: wDims, tag: dnnl_oihw, chosen: q(fpd, dnnl_query_weights_md))
+            bind(dst, dims: dstDims, tag: dnnl_nchw, chosen: q(fpd, dnnl_query_dst_md))
+            e.slots = [src, w, dst]
+            if k.bias { let b = Slot(.bias, output: false); bind(b, dims: [k.o], tag: dnnl_x, chosen: nil); e.slots.append(b) }
+        case .backwardData:
+            var op = dnnl_convolution_desc_t()
+            check(dnnl_convolution_backward_data_desc_init(&op, alg, &anySrc, &anyW, &anyDst, &strides, &padL, &padR), "backward-data descriptor")
+            var pd: dnnl_primitive_desc_t?
+            check(dnnl_primitive_desc_create(&pd, &op, nil, engine, fpd), "backward-data primitive descriptor")
+            defer { dnnl_primitive_desc_destroy(pd) }
+            check(dnnl_primitive_create(&e.primitive, pd), "backward-data primitive")
+            let dd = Slot(.diffDst, output: false), w = Slot(.weights, output: false), ds = Slot(.diffSrc, output: true)
+            bind(dd, dims: dstDims, tag: dnnl_nchw, chosen: q(pd, dnnl_query_diff_dst_md))
+            bind(w, dims: wDims, tag: dnnl_oihw, chosen: q(pd, dnnl_query_weights_md))
+            bind(ds, dims: srcDims, tag: dnnl_nchw, chosen: q(pd, dnnl_query_diff_src_md))
+            e.slots = [dd, w, ds]
+        case .backwardWeights:
+            var op = dnnl_convolution_desc_t()
+            if k.bias {
+                check(dnnl_convolution_backward_weights_desc_init(&op, alg, &anySrc, &anyW, &bias, &anyDst, &strides, &padL, &padR),
+                      "backward-weights descriptor")
+            } else {
+                check(dnnl_convolution_backward_weights_desc_init(&op, alg, &anySrc, &anyW, nil, &anyDst, &strides, &padL, &padR),
+                      "backward-weights descriptor")
+            }
+            var pd: dnnl_primitive_desc_t?
+            check(dnnl_primitive_desc_create(&pd, &op, nil, engine, fpd), "backward-weights primitive descriptor")
+            defer { dnnl_primitive_desc_destroy(pd) }
+            check(dnnl_primitive_create(&e.primitive, pd), "backward-weights primitive")
+            let src = Slot(.src, output: false), dd = Slot(.diffDst, output: false), dw = Slot(.diffWeights, output: true)
+            bind(src, dims: srcDims, tag: dnnl_nchw, chosen: q(pd, dnnl_query_src_md))
+            bind(dd, dims: dstDims, tag: dnnl_nchw, chosen: q(pd, dnnl_query_diff_dst_md))
+            bind(dw, dims: wDims, tag: dnnl_oihw, chosen: q(pd, dnnl_query_diff_weights_md))
+            e.slots = [src, dd, dw]
+            if k.bias { let db = Slot(.diffBias, output: true); bind(db, dims: [k.o], tag: dnnl_x, chosen: nil); e.slots.append(db) }
+        }
         return e
     }
 
@@ -113,29 +153,24 @@ final class OneDNNConvolution: @unchecked Sendable {
         check(dnnl_primitive_execute(p, stream, Int32(a.count), &a), what)
     }
 
-    /// dst [N, O, oH, oW] = conv(src [N, C, H, W], weights [O, C, kH, kW]) + bias [O], ReLU if asked.
-    func run(_ key: Key, src: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-             dst: UnsafeMutablePointer<Float>) {
+    /// Runs one pass; `buffers` gives the caller's plain buffer for every argument of the pass (inputs are read,
+    /// outputs overwritten).
+    func run(_ key: Key, _ buffers: [Arg: UnsafeRawPointer]) {
         lock.lock()
         defer { lock.unlock() }
         let e: Entry
         if let hit = cache[key] { e = hit } else { e = makeEntry(key); cache[key] = e }
-        dnnl_memory_set_data_handle(e.userSrc, UnsafeMutableRawPointer(mutating: src))
-        dnnl_memory_set_data_handle(e.userWeights, UnsafeMutableRawPointer(mutating: weights))
-        dnnl_memory_set_data_handle(e.userDst, dst)
-        // DNNL_ARG_SRC / FROM = 1, DNNL_ARG_DST / TO = 17, DNNL_ARG_WEIGHTS = 33, DNNL_ARG_BIAS = 41.
-        if let r = e.srcReorder { execute(r, [dnnl_exec_arg_t(arg: 1, memory: e.userSrc), dnnl_exec_arg_t(arg: 17, memory: e.convSrc)], "reorder") }
-        if let r = e.weightsReorder {
-            execute(r, [dnnl_exec_arg_t(arg: 1, memory: e.userWeights), dnnl_exec_arg_t(arg: 17, memory: e.convWeights)], "reorder")
+        for s in e.slots {
+            guard let p = buffers[s.arg] else { fatalError("oneDNN convolution: no buffer for argument \(s.arg)") }
+            dnnl_memory_set_data_handle(s.user, UnsafeMutableRawPointer(mutating: p))
         }
-        var args = [dnnl_exec_arg_t(arg: 1, memory: e.convSrc), dnnl_exec_arg_t(arg: 33, memory: e.convWeights),
-                    dnnl_exec_arg_t(arg: 17, memory: e.convDst)]
-        if key.bias, let bias {
-            dnnl_memory_set_data_handle(e.bias, UnsafeMutableRawPointer(mutating: bias))
-            args.append(dnnl_exec_arg_t(arg: 41, memory: e.bias))
+        for s in e.slots where !s.output {
+            if let r = s.reorder { execute(r, [dnnl_exec_arg_t(arg: 1, memory: s.user), dnnl_exec_arg_t(arg: 17, memory: s.inner)], "reorder") }
         }
-        execute(e.conv, args, "convolution")
-        if let r = e.dstReorder { execute(r, [dnnl_exec_arg_t(arg: 1, memory: e.convDst), dnnl_exec_arg_t(arg: 17, memory: e.userDst)], "reorder") }
+        execute(e.primitive, e.slots.map { dnnl_exec_arg_t(arg: $0.arg.rawValue, memory: $0.inner) }, "convolution")
+        for s in e.slots where s.output {
+            if let r = s.reorder { execute(r, [dnnl_exec_arg_t(arg: 1, memory: s.inner), dnnl_exec_arg_t(arg: 17, memory: s.user)], "reorder") }
+        }
         check(dnnl_stream_wait(stream), "stream wait")
     }
 
@@ -153,13 +188,16 @@ extension Tensor {
         precondition(rank == 4 && weight.rank == 4 && shape[1] == weight.shape[1],
                      "conv2dInference: input \(shape) and weight \(weight.shape) ([O, C, kH, kW]) do not match")
         if let bias { precondition(bias.shape == [weight.shape[0]], "conv2dInference: bias \(bias.shape) ≠ [\(weight.shape[0])]") }
-        let key = OneDNNConvolution.Key(n: shape[0], c: shape[1], h: shape[2], w: shape[3], o: weight.shape[0], kh: weight.shape[2],
-                                        kw: weight.shape[3], stride: stride, top: padding.top, left: padding.left,
+        let key = OneDNNConvolution.Key(pass: .inference, n: shape[0], c: shape[1], h: shape[2], w: shape[3], o: weight.shape[0],
+                                        kh: weight.shape[2], kw: weight.shape[3], stride: stride, top: padding.top, left: padding.left,
                                         bottom: padding.bottom, right: padding.right, bias: bias != nil, relu: relu)
         precondition(stride > 0 && key.outH > 0 && key.outW > 0, "conv2dInference: kernel \(weight.shape) larger than padded input \(shape)")
         let out = Tensor(uninitialized: [shape[0], weight.shape[0], key.outH, key.outW])
         if out.count == 0 { return out }
-        OneDNNConvolution.shared.run(key, src: data, weights: weight.data, bias: bias?.data, dst: out.data)
+        var buffers: [OneDNNConvolution.Arg: UnsafeRawPointer] = [.src: UnsafeRawPointer(data), .weights: UnsafeRawPointer(weight.data),
+                                                                  .dst: UnsafeRawPointer(out.data)]
+        if let bias { buffers[.bias] = UnsafeRawPointer(bias.data) }
+        OneDNNConvolution.shared.run(key, buffers)
         return out
     }
 }

@@ -1,4 +1,4 @@
-/// Matrix products (oneDNN): matmul, linear, conv2d (im2col + GEMM) and pixel shuffle.
+/// Matrix products (oneDNN): matmul, linear, conv2d (oneDNN convolution primitives) and pixel shuffle.
 extension Tensor {
     /// `op(self) @ op(b)` over the last two axes.
     ///
@@ -47,15 +47,9 @@ extension Tensor {
                      "conv2d: input \(shape) and weight \(weight.shape) ([O, C, kH, kW]) do not match")
         let g = ConvGeometry(input: shape, kernel: weight.shape, stride: stride, padding: padding)
         precondition(g.outH > 0 && g.outW > 0, "conv2d: kernel \(weight.shape) larger than padded input \(shape)")
-        let cols = ConvKernels.im2col(self, g)                     // [B*oH*oW, C*kH*kW]
-        let w2 = weight.reshaped([g.outC, g.patch]).detached()
-        let rows = Tensor(uninitialized: [g.batch * g.outH * g.outW, g.outC])
-        GEMM.gemm(m: rows.shape[0], n: g.outC, k: g.patch, a: cols.data, b: w2.data, transB: true, c: rows.data, bias: bias?.data)
-        var out = PermuteKernel.permute(rows.reshaped([g.batch, g.outH * g.outW, g.outC]), [0, 2, 1])
-            .reshaped([g.batch, g.outC, g.outH, g.outW])
-        out.node = nil
+        var out = ConvKernels.forward(self, weight, bias, g)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        Tensor.record(&out, inputs, .conv2d(cols: cols, weight: weight.detached(), geometry: g, hasBias: bias != nil))
+        Tensor.record(&out, inputs, .conv2d(input: detached(), weight: weight.detached(), geometry: g, hasBias: bias != nil))
         return out
     }
 
@@ -90,65 +84,48 @@ public struct ConvGeometry: Sendable, Equatable {
     }
 }
 
-/// im2col / col2im for `conv2d`.
+/// `conv2d` on oneDNN's convolution primitives (training forward, backward-data, backward-weights).
 enum ConvKernels {
-    /// cols[(b, oy, ox), (c, ky, kx)] = x[b, c, oy·s − p + ky, ox·s − p + kx] (0 outside).
-    static func im2col(_ x: Tensor, _ g: ConvGeometry) -> Tensor {
-        let cols = Tensor(uninitialized: [g.batch * g.outH * g.outW, g.patch])
-        let (src, dst) = (x.data, cols.data)
-        let (inC, inH, inW, kH, kW, outH, outW) = (g.inC, g.inH, g.inW, g.kH, g.kW, g.outH, g.outW)
-        let (stride, padding, patch) = (g.stride, g.padding, g.patch)
-        Parallel.forEach(g.batch * outH, grain: 1) { row in
-            let b = row / outH, oy = row % outH
-            for ox in 0..<outW {
-                var d = dst + ((b * outH + oy) * outW + ox) * patch
-                let ix0 = ox * stride - padding
-                let inside = ix0 >= 0 && ix0 + kW <= inW
-                for c in 0..<inC {
-                    let plane = src + (b * inC + c) * inH * inW
-                    for ky in 0..<kH {
-                        let iy = oy * stride - padding + ky
-                        // Element loops: the kernel rows are short (4–16 values), where a copy call costs more.
-                        if iy < 0 || iy >= inH {
-                            for kx in 0..<kW { d[kx] = 0 }
-                        } else if inside {
-                            let s = plane + iy * inW + ix0
-                            for kx in 0..<kW { d[kx] = s[kx] }
-                        } else {
-                            for kx in 0..<kW {
-                                let ix = ix0 + kx
-                                d[kx] = ix < 0 || ix >= inW ? 0 : plane[iy * inW + ix]
-                            }
-                        }
-                        d += kW
-                    }
-                }
-            }
-        }
-        return cols
+    static func key(_ pass: OneDNNConvolution.Pass, _ g: ConvGeometry, bias: Bool) -> OneDNNConvolution.Key {
+        OneDNNConvolution.Key(pass: pass, n: g.batch, c: g.inC, h: g.inH, w: g.inW, o: g.outC, kh: g.kH, kw: g.kW, stride: g.stride,
+                              top: g.padding, left: g.padding, bottom: g.padding, right: g.padding, bias: bias, relu: false)
     }
 
-    /// The adjoint of `im2col`: sums column entries back into an image [B, C, H, W].
-    static func col2im(_ cols: Tensor, _ g: ConvGeometry) -> Tensor {
-        let x = Tensor.zeros([g.batch, g.inC, g.inH, g.inW])
-        let (src, dst) = (cols.data, x.data)
-        Parallel.forEach(g.batch * g.inC, grain: 1) { bc in
-            let b = bc / g.inC, c = bc % g.inC
-            let plane = dst + bc * g.inH * g.inW
-            for oy in 0..<g.outH {
-                for ox in 0..<g.outW {
-                    let s = src + ((b * g.outH + oy) * g.outW + ox) * g.patch + c * g.kH * g.kW
-                    for ky in 0..<g.kH {
-                        let iy = oy * g.stride - g.padding + ky
-                        if iy < 0 || iy >= g.inH { continue }
-                        for kx in 0..<g.kW {
-                            let ix = ox * g.stride - g.padding + kx
-                            if ix >= 0 && ix < g.inW { plane[iy * g.inW + ix] += s[ky * g.kW + kx] }
-                        }
-                    }
-                }
-            }
+    /// y [B, O, oH, oW] = conv(x, w) + b.
+    static func forward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ g: ConvGeometry) -> Tensor {
+        let out = Tensor(uninitialized: [g.batch, g.outC, g.outH, g.outW])
+        if out.count == 0 { return out }
+        if g.patch == 0 {  // no input channels: the bias alone
+            for i in 0..<out.count { out.data[i] = b?.data[(i / (g.outH * g.outW)) % g.outC] ?? 0 }
+            return out
         }
-        return x
+        var buffers: [OneDNNConvolution.Arg: UnsafeRawPointer] = [.src: UnsafeRawPointer(x.data), .weights: UnsafeRawPointer(w.data),
+                                                                  .dst: UnsafeRawPointer(out.data)]
+        if let b { buffers[.bias] = UnsafeRawPointer(b.data) }
+        OneDNNConvolution.shared.run(key(.training, g, bias: b != nil), buffers)
+        return out
+    }
+
+    /// dx [B, C, H, W] of dy [B, O, oH, oW].
+    static func backwardData(_ dy: Tensor, weight w: Tensor, _ g: ConvGeometry) -> Tensor {
+        let dx = Tensor(uninitialized: [g.batch, g.inC, g.inH, g.inW])
+        if dx.count == 0 { return dx }
+        if g.outC == 0 || dy.count == 0 { return Tensor.zeros(dx.shape) }
+        OneDNNConvolution.shared.run(key(.backwardData, g, bias: false),
+                                     [.diffDst: UnsafeRawPointer(dy.data), .weights: UnsafeRawPointer(w.data), .diffSrc: UnsafeRawPointer(dx.data)])
+        return dx
+    }
+
+    /// dw [O, C, kH, kW] and, with `bias`, db [O] of dy [B, O, oH, oW] and the input x.
+    static func backwardWeights(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, bias: Bool) -> (Tensor, Tensor?) {
+        let dw = Tensor(uninitialized: [g.outC, g.inC, g.kH, g.kW]), db = bias ? Tensor(uninitialized: [g.outC]) : nil
+        if dw.count == 0 || dy.count == 0 || x.count == 0 {
+            return (Tensor.zeros(dw.shape), bias ? dy.sum(axes: [0, 2, 3]) : nil)
+        }
+        var buffers: [OneDNNConvolution.Arg: UnsafeRawPointer] = [.src: UnsafeRawPointer(x.data), .diffDst: UnsafeRawPointer(dy.data),
+                                                                  .diffWeights: UnsafeRawPointer(dw.data)]
+        if let db { buffers[.diffBias] = UnsafeRawPointer(db.data) }
+        OneDNNConvolution.shared.run(key(.backwardWeights, g, bias: bias), buffers)
+        return (dw, db)
     }
 }
