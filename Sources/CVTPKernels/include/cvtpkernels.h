@@ -31,6 +31,17 @@ float vtp_fma_loop_avx512(int64_t iterations);
 /// FLOPs = iterations · 12 · 16 · 4. Requires VTP_CPU_AVX512_BF16.
 float vtp_bf16_dot_loop_avx512(int64_t iterations);
 
+/// One chunk of a parallel loop: `body(context, chunk)`.
+typedef void (*vtp_chunk_fn)(void *context, long chunk);
+
+/// Whether the GNU OpenMP runtime (libgomp, loaded with oneDNN) is in the process.
+int vtp_omp_available(void);
+
+/// Runs body(context, c) for every c in 0..<chunks on an OpenMP team of `threads` threads (the caller is one of
+/// them); chunks are handed out dynamically. Returns 0, having run nothing, when libgomp is absent or the caller
+/// is already inside an OpenMP parallel region (the caller then runs the loop itself).
+int vtp_omp_parallel_chunks(long chunks, unsigned threads, vtp_chunk_fn body, void *context);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,8 +1,14 @@
+import CVTPKernels
 import Dispatch
 import Foundation
 
 /// The one parallel-for that every kernel uses: splits `0..<n` into contiguous chunks and runs them on all
-/// cores (GCD's `concurrentPerform`). Work smaller than `grain` items runs inline on the caller's thread.
+/// cores. Work smaller than `grain` items runs inline on the caller's thread.
+///
+/// The chunks run on the OpenMP thread team that oneDNN's matrix products use (see `vtp_omp_parallel_chunks`),
+/// so that one set of threads serves both: with two pools, the OpenMP workers that spin after each product take
+/// cores from the kernels that follow it. Without libgomp (or with `VTP_PARALLEL=gcd`, or inside an OpenMP
+/// region) the chunks run on GCD's `concurrentPerform`.
 public enum Parallel {
     /// Worker count; defaults to the active processor count (or `VTP_NUM_THREADS`).
     nonisolated(unsafe) public static var threadCount: Int = {
@@ -21,9 +27,28 @@ public enum Parallel {
         if workers <= 1 { body(0..<n); return }
         // A few chunks per worker smooth out uneven work.
         let chunks = min(n, workers * (n >= workers * 4 * grain ? 4 : 1))
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        run(chunks: chunks, workers: workers) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             if lo < hi { body(lo..<hi) }
+        }
+    }
+
+    /// Whether chunks go to the OpenMP team (default when libgomp is loaded; `VTP_PARALLEL=gcd` turns it off).
+    nonisolated(unsafe) public static var usesOpenMP: Bool = {
+        ProcessInfo.processInfo.environment["VTP_PARALLEL"] != "gcd" && vtp_omp_available() != 0
+    }()
+
+    /// Calls `chunk(c)` for every c in 0..<chunks on `workers` threads.
+    @usableFromInline
+    static func run(chunks: Int, workers: Int, _ chunk: (Int) -> Void) {
+        withoutActuallyEscaping(chunk) { f in
+            var closure = f
+            let ran = usesOpenMP && withUnsafeMutablePointer(to: &closure) { context in
+                vtp_omp_parallel_chunks(chunks, UInt32(workers), { context, c in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(c)
+                }, context) != 0
+            }
+            if !ran { DispatchQueue.concurrentPerform(iterations: chunks, execute: f) }
         }
     }
 
