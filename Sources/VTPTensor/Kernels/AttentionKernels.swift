@@ -16,9 +16,10 @@ enum AttentionKernels {
     }
 
     /// Adds the mask to a score block and turns each row into probabilities; returns nothing, fills `lse`.
-    /// Row i of the block is query q0 + i.
+    /// Row i of the block is query q0 + i. With `bf16`, the probabilities are also written there rounded to BF16.
     static func softmaxBlock(_ s: UnsafeMutablePointer<Float>, bh: Int, rows: Int, q0: Int, nk: Int,
-                             mask: UnsafePointer<Float>?, causal: Bool, lse: UnsafeMutablePointer<Float>?, nq: Int) {
+                             mask: UnsafePointer<Float>?, causal: Bool, lse: UnsafeMutablePointer<Float>?, nq: Int,
+                             bf16: UnsafeMutablePointer<UInt16>? = nil) {
         Parallel.forEach(bh * rows, grain: 8) { idx in
             let h = idx / rows, i = idx % rows, q = q0 + i
             let row = s + idx * nk
@@ -26,6 +27,7 @@ enum AttentionKernels {
             if causal && q + 1 < nk { (row + q + 1).update(repeating: -.infinity, count: nk - q - 1) }
             let l = SoftmaxKernels.softmaxRow(row, row, nk, log: false)
             lse?[h * nq + q] = l
+            if let bf16 { BF16Kernels.narrowSerial(row, bf16 + idx * nk, nk) }
         }
     }
 
@@ -37,16 +39,27 @@ enum AttentionKernels {
         let out = Tensor(uninitialized: [bh, nq, d]), lse = Tensor(uninitialized: [bh, nq])
         let qb = blockRows(bh: bh, nq: nq, nk: nk)
         let scores = Tensor(uninitialized: [bh * qb * nk])
+        // Native BF16: softmax in F32, the probabilities rounded to BF16 in the same pass for the PV product.
+        let native = MatmulMode.current == .bf16 && BF16Backend.current == .native && owners.v != nil
+        let pb = native ? UnsafeMutablePointer<UInt16>.allocate(capacity: bh * qb * nk) : nil
+        defer { pb?.deallocate() }
         var q0 = 0
         while q0 < nq {
             let rows = min(qb, nq - q0)
             // S = scale · Q_blk Kᵀ   [BH, rows, Nk]
             GEMM.gemm(batch: bh, m: rows, n: nk, k: d, a: q + q0 * d, lda: d, sa: nq * d, aOwner: owners.q,
                       b: k, transB: true, ldb: d, sb: nk * d, bOwner: owners.k, c: scores.data, ldc: nk, sc: rows * nk, alpha: scale)
-            softmaxBlock(scores.data, bh: bh, rows: rows, q0: q0, nk: nk, mask: mask?.data, causal: causal, lse: lse.data, nq: nq)
+            softmaxBlock(scores.data, bh: bh, rows: rows, q0: q0, nk: nk, mask: mask?.data, causal: causal, lse: lse.data, nq: nq,
+                         bf16: pb)
             // O_blk = P V
-            GEMM.gemm(batch: bh, m: rows, n: d, k: nk, a: scores.data, lda: nk, sa: rows * nk,
-                      b: v, ldb: d, sb: nk * d, bOwner: owners.v, c: out.data + q0 * d, ldc: d, sc: nq * d)
+            if let pb, let vo = owners.v {
+                GEMM.gemmBF16(batch: bh, m: rows, n: d, k: nk, a: pb, lda: nk, sa: rows * nk,
+                              b: BF16Copies.of(vo) + (v - UnsafePointer(vo.pointer)), ldb: d, sb: nk * d,
+                              c: out.data + q0 * d, ldc: d, sc: nq * d)
+            } else {
+                GEMM.gemm(batch: bh, m: rows, n: d, k: nk, a: scores.data, lda: nk, sa: rows * nk,
+                          b: v, ldb: d, sb: nk * d, bOwner: owners.v, c: out.data + q0 * d, ldc: d, sc: nq * d)
+            }
             q0 += rows
         }
         return (out, lse)
