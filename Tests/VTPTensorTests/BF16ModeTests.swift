@@ -114,7 +114,8 @@ import Testing
         #expect(cpu.hasAVX512BF16 == flags.contains("avx512_bf16"))
         #expect(cpu.hasAMXBF16 == flags.contains("amx_bf16"))
         #expect(cpu.hasAVX2FMA == (flags.contains("avx2") && flags.contains("fma")))
-        if ProcessInfo.processInfo.environment["VTP_EMULATE_BF16"] == nil {
+        let env = ProcessInfo.processInfo.environment
+        if env["VTP_EMULATE_BF16"] == nil && env["VTP_BF16_BACKEND"] == nil {
             #expect(BF16Backend.processDefault == (cpu.hasNativeBF16 ? .native : .f32))
         }
     }

@@ -5,10 +5,11 @@ import Foundation
 /// The one parallel-for that every kernel uses: splits `0..<n` into contiguous chunks and runs them on all
 /// cores. Work smaller than `grain` items runs inline on the caller's thread.
 ///
-/// The chunks run on the OpenMP thread team that oneDNN's matrix products use (see `vtp_omp_parallel_chunks`),
-/// so that one set of threads serves both: with two pools, the OpenMP workers that spin after each product take
-/// cores from the kernels that follow it. Without libgomp (or with `VTP_PARALLEL=gcd`, or inside an OpenMP
-/// region) the chunks run on GCD's `concurrentPerform`.
+/// The chunks run on GCD's `concurrentPerform`, or, with `VTP_PARALLEL=omp`, on the OpenMP thread team that
+/// oneDNN's matrix products use (see `vtp_omp_parallel_chunks`), so that one set of threads serves both (with two
+/// pools, the OpenMP workers that spin after each product take cores from the kernels that follow). The OpenMP
+/// path is opt-in: on a machine shared with other work its spinning barriers made a ViT-S step about 2× slower,
+/// and on an idle one the gain could not be measured reliably (bench/README.md).
 public enum Parallel {
     /// Worker count; defaults to the active processor count (or `VTP_NUM_THREADS`).
     nonisolated(unsafe) public static var threadCount: Int = {
@@ -33,9 +34,9 @@ public enum Parallel {
         }
     }
 
-    /// Whether chunks go to the OpenMP team (default when libgomp is loaded; `VTP_PARALLEL=gcd` turns it off).
+    /// Whether chunks go to the OpenMP team (`VTP_PARALLEL=omp` and libgomp loaded; GCD otherwise).
     nonisolated(unsafe) public static var usesOpenMP: Bool = {
-        ProcessInfo.processInfo.environment["VTP_PARALLEL"] != "gcd" && vtp_omp_available() != 0
+        ProcessInfo.processInfo.environment["VTP_PARALLEL"] == "omp" && vtp_omp_available() != 0
     }()
 
     /// Calls `chunk(c)` for every c in 0..<chunks on `workers` threads.

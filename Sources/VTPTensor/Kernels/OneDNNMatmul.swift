@@ -160,11 +160,14 @@ public enum BF16Backend: String, Sendable {
     /// emulation would only make it slower than F32.
     case f32
 
-    /// The backend of this process: `emulated` when `VTP_EMULATE_BF16` is set (to anything but 0), `native` on a
-    /// CPU with AVX-512-BF16 or AMX, `f32` otherwise.
+    /// The backend of this process: `emulated` when `VTP_EMULATE_BF16` is set (to anything but 0); else the one
+    /// `VTP_BF16_BACKEND` names (`native`, `emulated` or `f32`; `native` only where available, e.g. to time the
+    /// F32 fallback on a BF16 CPU); else `native` on a CPU with AVX-512-BF16 or AMX and `f32` otherwise.
     public static let processDefault: BF16Backend = {
-        if ProcessInfo.processInfo.environment["VTP_EMULATE_BF16"].map({ !$0.isEmpty && $0 != "0" }) ?? false {
-            return .emulated
+        let env = ProcessInfo.processInfo.environment
+        if env["VTP_EMULATE_BF16"].map({ !$0.isEmpty && $0 != "0" }) ?? false { return .emulated }
+        if let name = env["VTP_BF16_BACKEND"], let b = BF16Backend(rawValue: name), b != .native || isNativeAvailable {
+            return b
         }
         return isNativeAvailable ? .native : .f32
     }()
@@ -192,11 +195,10 @@ public enum BF16Backend: String, Sendable {
 
     /// Prints, once per process, that the BF16 mode runs F32 products on this CPU.
     static let announceF32: Void = {
-        FileHandle.standardError.write(Data("""
-            VTPTensor: this CPU (\(CPUInfo.current.name)) has no native BF16 arithmetic (AVX-512-BF16 or AMX); \
-            the bf16 mode runs its matrix products in F32 (set VTP_EMULATE_BF16=1 for the exact, slower emulation).
-
-            """.utf8))
+        let why = isNativeAvailable ? "VTP_BF16_BACKEND=f32 is set"
+            : "this CPU (\(CPUInfo.current.name)) has no native BF16 arithmetic (AVX-512-BF16 or AMX)"
+        FileHandle.standardError.write(Data(("VTPTensor: \(why): the bf16 mode runs its matrix products in F32 "
+            + "(VTP_EMULATE_BF16=1 selects the exact, slower emulation).\n").utf8))
     }()
 }
 
@@ -267,12 +269,13 @@ enum GEMM {
                          c: UnsafeMutablePointer<Float>, ldc: Int? = nil, sc: Int? = nil,
                          alpha: Float = 1, accumulate: Bool = false) {
         precondition(BF16Backend.current == .native, "gemmBF16 needs native BF16 kernels")
-        if m == 0 || n == 0 || batch == 0 || k == 0 {
-            precondition(k > 0 || accumulate || m == 0 || n == 0 || batch == 0, "gemmBF16: k = 0")
-            return
-        }
+        if m == 0 || n == 0 || batch == 0 { return }
         var key = makeKey(batch: batch, m: m, n: n, k: k, transA: transA, lda: lda, sa: sa, transB: transB, ldb: ldb, sb: sb,
                           ldc: ldc, sc: sc, bias: false, alpha: alpha, accumulate: accumulate)
+        if k == 0 {  // an empty sum
+            if !accumulate { for bi in 0..<batch { for r in 0..<m { (c + bi * key.sc + r * key.ldc).update(repeating: 0, count: n) } } }
+            return
+        }
         key.bf16 = true
         OneDNN.shared.run(key, a: a, b: b, c: c, bias: nil)
     }
