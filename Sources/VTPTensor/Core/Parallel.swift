@@ -28,7 +28,15 @@ public enum Parallel {
         if workers <= 1 { body(0..<n); return }
         // A few chunks per worker smooth out uneven work.
         let chunks = min(n, workers * (n >= workers * 4 * grain ? 4 : 1))
-        run(chunks: chunks, workers: workers) { c in
+        if usesOpenMP {
+            runOnOpenMP(chunks: chunks, workers: workers) { c in
+                let lo = n * c / chunks, hi = n * (c + 1) / chunks
+                if lo < hi { body(lo..<hi) }
+            }
+            return
+        }
+        // Inline here (not through a helper taking a closure), so that the kernel loops are specialised into it.
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             if lo < hi { body(lo..<hi) }
         }
@@ -39,9 +47,9 @@ public enum Parallel {
         ProcessInfo.processInfo.environment["VTP_PARALLEL"] == "omp" && vtp_omp_available() != 0
     }()
 
-    /// Calls `chunk(c)` for every c in 0..<chunks on `workers` threads.
+    /// Calls `chunk(c)` for every c in 0..<chunks on `workers` threads of the OpenMP team (GCD as a fallback).
     @usableFromInline
-    static func run(chunks: Int, workers: Int, _ chunk: (Int) -> Void) {
+    static func runOnOpenMP(chunks: Int, workers: Int, _ chunk: (Int) -> Void) {
         withoutActuallyEscaping(chunk) { f in
             var closure = f
             let ran = usesOpenMP && withUnsafeMutablePointer(to: &closure) { context in

@@ -308,7 +308,7 @@ public enum BF16Kernels {
     }
 
     /// `narrow` on the calling thread only (for use inside parallel loops).
-    @inline(__always) static func narrowSerial(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<UInt16>, _ n: Int) {
+    @inline(never) static func narrowSerial(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<UInt16>, _ n: Int) {
         var i = 0
         while i + 16 <= n {
             let bits = unsafeBitCast(load(src + i), to: SIMD16<UInt32>.self)
