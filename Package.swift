@@ -38,7 +38,10 @@ let package = Package(
             name: "CVTPData", path: "Sources/CVTPData",
             cSettings: portable ? [] : [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
-        .target(name: "VTPTensor", dependencies: ["CDNNL"], swiftSettings: optimisedFlags),
+        /// ISA-specific C kernels (AVX-512, AVX-512-BF16) with function-level target attributes and run-time
+        /// dispatch (no target-wide flags), and CPU feature detection.
+        .target(name: "CVTPKernels", path: "Sources/CVTPKernels"),
+        .target(name: "VTPTensor", dependencies: ["CDNNL", "CVTPKernels"], swiftSettings: optimisedFlags),
         .target(name: "VTPNN", dependencies: ["VTPTensor"], swiftSettings: optimisedFlags),
         .target(name: "VTPModels", dependencies: ["VTPNN"], swiftSettings: optimisedFlags),
         .target(
@@ -51,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "vtp",
             dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTraining", "VTPGeneration", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "vtp-bench", dependencies: ["VTPModels", "VTPData"], path: "bench/swift", swiftSettings: optimisedFlags),
+        .executableTarget(name: "vtp-bench", dependencies: ["VTPModels", "VTPData", "CVTPKernels"], path: "bench/swift", swiftSettings: optimisedFlags),
         .target(name: "VTPTestSupport", dependencies: ["VTPTensor"], path: "Tests/VTPTestSupport"),
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),

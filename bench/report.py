@@ -25,15 +25,22 @@ def main(path):
     by = lambda fw: [r for r in rows if r.get("framework") == fw]
     swift, torch = by("swiftvtp"), by("pytorch")
 
-    peak = next((r["gflops"] for r in swift if r.get("bench") == "peak"), None)
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("cpu:", "torch:", "load after")):
+                print(line.rstrip())
+    p = next((r for r in swift if r.get("bench") == "peak"), {})
+    peak, bf16_peak = p.get("gflops"), p.get("bf16_gflops")
     if peak:
-        print(f"machine F32 FMA peak (SIMD loop, all threads): {peak:.0f} GFLOP/s")
+        print(f"CPU {p.get('cpu', '?')}, ISA {p.get('cpu_isa', '?')}, bf16 mode backend {p.get('bf16_backend', '?')}")
+        print(f"F32 FMA peak ({p.get('isa', 'SIMD')} loop, all threads): {peak:.0f} GFLOP/s"
+              + (f"; BF16 peak ({p.get('bf16_isa')}): {bf16_peak:.0f} GFLOP/s" if bf16_peak else ""))
     print("\nGEMM (GFLOP/s)            dtype  SwiftVTP  PyTorch  ratio  Swift % of peak")
     for s in (r for r in swift if r.get("bench") == "gemm"):
         t = next((r for r in torch if r.get("bench") == "gemm" and (r["m"], r["n"], r["k"], r["op"], r["dtype"]) ==
                   (s["m"], s["n"], s["k"], s["op"], s["dtype"])), None)
         tg = t["gflops"] if t else float("nan")
-        frac = 100 * s["gflops"] / peak if peak else float("nan")
+        frac = 100 * s["fraction_of_peak"] if "fraction_of_peak" in s else float("nan")
         print(f"  {s['op']:3} {s['m']:5}x{s['n']:5}x{s['k']:5}  {s['dtype']:5}  {s['gflops']:8.1f}  {tg:7.1f}  "
               f"{s['gflops'] / tg if t else float('nan'):5.2f}  {frac:5.0f}%")
 

@@ -4,21 +4,26 @@
 # and a table with ratios at the end.
 #   THREADS (2)  STEPS (5)  WARMUP (2)  BF16_STEPS (3)  SIZES ("S B")  SKIP_BF16_TORCH (unset: PyTorch bf16
 #   autocast on a CPU without native BF16 takes minutes per step; set to 1 to skip it)
+#   VTP_BENCH (unset: build and use .build/release/vtp-bench; set: use that binary as is, e.g. a saved baseline)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T="${THREADS:-2}"; STEPS="${STEPS:-5}"; WARMUP="${WARMUP:-2}"; BF16_STEPS="${BF16_STEPS:-3}"
 export VTP_NUM_THREADS="$T" OMP_NUM_THREADS="$T"
 bash bench/setup_torch.sh >&2
-swift build -c release --product vtp-bench >&2
+[ -n "${VTP_BENCH:-}" ] || swift build -c release --product vtp-bench >&2
 py=bench/.venv/bin/python
-sw=.build/release/vtp-bench
+sw="${VTP_BENCH:-.build/release/vtp-bench}"
 mkdir -p bench/results
 out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 {
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; flags: $(grep -m1 -o -w 'avx512f\|avx512_bf16\|amx_bf16\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') (family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' '), model $(grep -m1 '^model[[:space:]]*:' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')), $(nproc) cores; flags: $(grep -m1 -o -w 'avx512f\|avx512_bf16\|amx_bf16\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')"
   echo "torch: $($py -c 'import torch; print(torch.__version__)'); threads: $T; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee -a "$out" >&2
-run() { echo "+ $*" >&2; "$@" | tee -a "$out"; }
+# Each command is logged with the load average and the number of compiler/test processes running beside it.
+run() {
+  echo "+ $* (load $(cut -d' ' -f1 /proc/loadavg), compiler/test processes: $(pgrep -c -f 'swift-frontend|swift-build|xctest' || true))" | tee -a "$out" >&2
+  "$@" | tee -a "$out"
+}
 run $sw gemm
 run $py bench/pytorch/gemm.py --threads "$T" --json
 run $sw vit-step --mode fp32 --steps "$STEPS" --warmup "$WARMUP"

@@ -3,7 +3,7 @@ import VTPTensor
 /// The convolutions of the PatchGAN discriminator (stage-2 training): forward and backward GFLOP/s per layer.
 /// Layers of `disc_channels` 64 on 28×28 images, a batch of 128 (real + decoded images of a 64-image step).
 func benchConv() {
-    let peak = measurePeakGFLOPS()
+    let peak = Peaks.measure().f32
     let layers: [(name: String, inC: Int, outC: Int, size: Int, stride: Int)] = [
         ("conv0", 3, 64, 28, 2), ("conv1", 64, 128, 14, 2), ("conv2", 128, 256, 7, 1), ("conv3", 256, 1, 6, 1),
     ]

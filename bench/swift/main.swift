@@ -1,7 +1,7 @@
 // SwiftVTP benchmarks (not tests). Prints one JSON object per measurement, with the same fields as the
 // PyTorch reference scripts in bench/pytorch, so bench/run.sh can put both side by side.
 //
-//   swift run -c release vtp-bench gemm | vit-step [--mode fp32|bf16] | reconstruct [--size S|B] [--mode ..] | conv
+//   swift run -c release vtp-bench peak | gemm | vit-step [--mode fp32|bf16] | reconstruct [--size S|B] [--mode ..] | conv
 import Dispatch
 import Foundation
 import VTPModels
@@ -65,9 +65,8 @@ func vitConfig(_ size: String) -> VTPConfig {
 }
 
 func benchGEMM() {
-    let peak = measurePeakGFLOPS()
-    emit(["framework": "swiftvtp", "bench": "peak", "gflops": peak, "threads": Parallel.threadCount,
-          "note": "SIMD FMA loop, all threads"])
+    let peaks = Peaks.measure()
+    emit(peaks.record)
     let m = 8 * 257
     let shapes = [(384, 1152), (384, 384), (384, 1024), (1024, 384)]
     for p in [MatmulPrecision.f32, .bf16] {
@@ -84,7 +83,8 @@ func benchGEMM() {
                 let t = MatmulMode.with(p) { median(timeSteps(steps: 10, warmup: 2, f)) }
                 let g = 2.0 * Double(mm * nn * kk) / t / 1e9
                 emit(["framework": "swiftvtp", "bench": "gemm", "op": name, "m": mm, "n": nn, "k": kk,
-                      "dtype": p == .bf16 ? "bf16" : "fp32", "gflops": g, "fraction_of_peak": g / peak])
+                      "dtype": p == .bf16 ? "bf16" : "fp32", "gflops": g,
+                      "fraction_of_peak": g / (p == .bf16 ? peaks.forBF16Mode : peaks.f32)])
             }
         }
     }
@@ -135,6 +135,7 @@ func benchReconstruct() {
 }
 
 switch args.command {
+case "peak": emit(Peaks.measure().record)
 case "gemm": benchGEMM()
 case "micro": benchMicro()
 case "attention": benchAttention()
@@ -144,6 +145,6 @@ case "conv": benchConv()
 case "loader": benchLoader()
 case "inception": benchInception()
 default:
-    FileHandle.standardError.write("usage: vtp-bench gemm | vit-step | reconstruct [--mode fp32|bf16] [--size S|B] [--steps N] [--warmup N]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: vtp-bench peak | gemm | micro | attention | conv | vit-step | reconstruct [--mode fp32|bf16] [--size S|B] [--steps N] [--warmup N]\n".data(using: .utf8)!)
     exit(2)
 }

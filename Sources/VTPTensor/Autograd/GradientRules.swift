@@ -127,7 +127,8 @@ enum GradientRules {
         case .attention(let q, let k, let v, let out, let lse, let mask, let causal, let scale):
             let (b, h, nq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
             let dq = Tensor(uninitialized: q.shape), dk = Tensor(uninitialized: k.shape), dv = Tensor(uninitialized: v.shape)
-            AttentionKernels.backward(dOut: g, q: q.data, k: k.data, v: v.data, out: out, lse: lse, bh: b * h, nq: nq,
+            AttentionKernels.backward(dOut: g, q: q.data, k: k.data, v: v.data, owners: (q.storage, k.storage, v.storage),
+                                      out: out, lse: lse, bh: b * h, nq: nq,
                                       nk: k.shape[2], d: d, scale: scale, mask: mask, causal: causal,
                                       dq: dq.data, dk: dk.data, dv: dv.data)
             return [dq, dk, dv]
@@ -136,7 +137,8 @@ enum GradientRules {
             let stride = b * h * n * d
             let dp = Tensor(uninitialized: packed.shape)
             let (p, dpp) = (packed.data, dp.data)
-            AttentionKernels.backward(dOut: g, q: p, k: p + stride, v: p + 2 * stride, out: out, lse: lse, bh: b * h, nq: n,
+            AttentionKernels.backward(dOut: g, q: p, k: p + stride, v: p + 2 * stride,
+                                      owners: (packed.storage, packed.storage, packed.storage), out: out, lse: lse, bh: b * h, nq: n,
                                       nk: n, d: d, scale: scale, mask: mask, causal: causal,
                                       dq: dpp, dk: dpp + stride, dv: dpp + 2 * stride)
             return [dp]

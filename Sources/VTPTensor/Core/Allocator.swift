@@ -88,6 +88,9 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     let capacity: Int
 
+    /// The elements rounded to BF16, made on first use by a BF16 matrix product (see `BF16Copies`).
+    var bf16Copy: BF16Copy?
+
     /// An uninitialised buffer of `count` floats.
     public init(count: Int) {
         self.count = count
@@ -95,4 +98,52 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit { TensorAllocator.shared.release(pointer, capacity: capacity) }
+}
+
+/// A BF16 copy of a whole `TensorStorage` (same element order), valid while the copies' generation holds.
+final class BF16Copy {
+    let pointer: UnsafeMutablePointer<UInt16>
+    let generation: UInt64
+    private let raw: UnsafeMutablePointer<Float>, capacity: Int
+
+    init(count: Int, generation: UInt64) {
+        (raw, capacity) = TensorAllocator.shared.allocate((count + 1) / 2)
+        pointer = UnsafeMutableRawPointer(raw).bindMemory(to: UInt16.self, capacity: count)
+        self.generation = generation
+    }
+
+    deinit { TensorAllocator.shared.release(raw, capacity: capacity) }
+}
+
+/// BF16 copies of tensor buffers for the native BF16 matrix products: each buffer is rounded once, on its first
+/// use as a matrix-product operand, and the copy serves every later product that reads it (a weight in the
+/// forward and input-gradient products of a step, an activation in its forward and weight-gradient products).
+///
+/// Tensor operations never write into their inputs, so a copy stays exact as long as nobody writes into the
+/// buffer in place. The in-place writers (the optimizer kernels, EMA, gradient scaling) call `invalidateAll()`,
+/// which starts a new generation: every copy made before is remade on its next use. Code that writes into a
+/// tensor's `data` in place and then multiplies it in the BF16 mode must call `invalidateAll()` too.
+public enum BF16Copies {
+    nonisolated(unsafe) private static var generation: UInt64 = 0
+    private static let lock = NSLock()
+
+    /// Marks every BF16 copy stale (call after writing into tensor buffers in place).
+    public static func invalidateAll() {
+        lock.lock(); generation &+= 1; lock.unlock()
+    }
+
+    /// The BF16 copy of `storage`, made now if missing or stale.
+    static func of(_ storage: TensorStorage) -> UnsafePointer<UInt16> {
+        lock.lock()
+        let current = generation
+        if let c = storage.bf16Copy, c.generation == current {
+            lock.unlock()
+            return UnsafePointer(c.pointer)
+        }
+        let c = BF16Copy(count: storage.count, generation: current)
+        BF16Kernels.narrow(storage.pointer, c.pointer, storage.count)
+        storage.bf16Copy = c
+        lock.unlock()
+        return UnsafePointer(c.pointer)
+    }
 }

@@ -1,8 +1,15 @@
+import CVTPKernels
 import Dispatch
 import Foundation
 
 /// The one parallel-for that every kernel uses: splits `0..<n` into contiguous chunks and runs them on all
-/// cores (GCD's `concurrentPerform`). Work smaller than `grain` items runs inline on the caller's thread.
+/// cores. Work smaller than `grain` items runs inline on the caller's thread.
+///
+/// The chunks run on GCD's `concurrentPerform`, or, with `VTP_PARALLEL=omp`, on the OpenMP thread team that
+/// oneDNN's matrix products use (see `vtp_omp_parallel_chunks`), so that one set of threads serves both (with two
+/// pools, the OpenMP workers that spin after each product take cores from the kernels that follow). The OpenMP
+/// path is opt-in: on a machine shared with other work its spinning barriers made a ViT-S step about 2× slower,
+/// and on an idle one the gain could not be measured reliably (bench/README.md).
 public enum Parallel {
     /// Worker count; defaults to the active processor count (or `VTP_NUM_THREADS`).
     nonisolated(unsafe) public static var threadCount: Int = {
@@ -21,9 +28,36 @@ public enum Parallel {
         if workers <= 1 { body(0..<n); return }
         // A few chunks per worker smooth out uneven work.
         let chunks = min(n, workers * (n >= workers * 4 * grain ? 4 : 1))
+        if usesOpenMP {
+            runOnOpenMP(chunks: chunks, workers: workers) { c in
+                let lo = n * c / chunks, hi = n * (c + 1) / chunks
+                if lo < hi { body(lo..<hi) }
+            }
+            return
+        }
+        // Inline here (not through a helper taking a closure), so that the kernel loops are specialised into it.
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             if lo < hi { body(lo..<hi) }
+        }
+    }
+
+    /// Whether chunks go to the OpenMP team (`VTP_PARALLEL=omp` and libgomp loaded; GCD otherwise).
+    nonisolated(unsafe) public static var usesOpenMP: Bool = {
+        ProcessInfo.processInfo.environment["VTP_PARALLEL"] == "omp" && vtp_omp_available() != 0
+    }()
+
+    /// Calls `chunk(c)` for every c in 0..<chunks on `workers` threads of the OpenMP team (GCD as a fallback).
+    @usableFromInline
+    static func runOnOpenMP(chunks: Int, workers: Int, _ chunk: (Int) -> Void) {
+        withoutActuallyEscaping(chunk) { f in
+            var closure = f
+            let ran = usesOpenMP && withUnsafeMutablePointer(to: &closure) { context in
+                vtp_omp_parallel_chunks(chunks, UInt32(workers), { context, c in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(c)
+                }, context) != 0
+            }
+            if !ran { DispatchQueue.concurrentPerform(iterations: chunks, execute: f) }
         }
     }
 

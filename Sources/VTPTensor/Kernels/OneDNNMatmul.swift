@@ -132,10 +132,8 @@ final class OneDNN: @unchecked Sendable {
         check(dnnl_stream_wait(stream), "stream wait")
     }
 
-    /// Whether this CPU runs BF16 matmuls natively (oneDNN needs AVX-512 BF16 or AMX; on AVX2 it has no BF16
-    /// kernel and the BF16 mode is emulated by rounding the inputs and multiplying in F32).
-    lazy var nativeBF16: Bool = {
-        if ProcessInfo.processInfo.environment["VTP_EMULATE_BF16"] != nil { return false }
+    /// Whether oneDNN can build BF16 matmuls on this CPU (it needs AVX-512-BF16 or AMX).
+    lazy var supportsBF16: Bool = {
         var a = desc([1, 16, 16], [256, 16, 1], dnnl_bf16), w = a
         var c = desc([1, 16, 16], [256, 16, 1], dnnl_f32)
         var op = dnnl_matmul_desc_t()
@@ -147,79 +145,177 @@ final class OneDNN: @unchecked Sendable {
     }()
 }
 
+/// How the BF16 mode multiplies on this machine, decided once per process.
+public enum BF16Backend: String, Sendable {
+    /// oneDNN's BF16 kernels (AVX-512-BF16 or AMX): operands rounded to BF16 once (see `BF16Copies`), products
+    /// and accumulation in F32.
+    case native
+    /// Exact emulation for numerics tests on any CPU: operands rounded to BF16 and multiplied in F32 (slower
+    /// than F32: it adds a rounding pass per operand). Selected with `VTP_EMULATE_BF16=1`.
+    case emulated
+    /// No native BF16 arithmetic: the BF16 mode runs plain F32 products (a notice is printed once), since an
+    /// emulation would only make it slower than F32.
+    case f32
+
+    /// The backend of this process: `emulated` when `VTP_EMULATE_BF16` is set (to anything but 0); else the one
+    /// `VTP_BF16_BACKEND` names (`native`, `emulated` or `f32`; `native` only where available, e.g. to time the
+    /// F32 fallback on a BF16 CPU); else `native` on a CPU with AVX-512-BF16 or AMX and `f32` otherwise.
+    public static let processDefault: BF16Backend = {
+        let env = ProcessInfo.processInfo.environment
+        if env["VTP_EMULATE_BF16"].map({ !$0.isEmpty && $0 != "0" }) ?? false { return .emulated }
+        if let name = env["VTP_BF16_BACKEND"], let b = BF16Backend(rawValue: name), b != .native || isNativeAvailable {
+            return b
+        }
+        return isNativeAvailable ? .native : .f32
+    }()
+
+    /// Whether this CPU and oneDNN run BF16 products natively.
+    public static var isNativeAvailable: Bool { CPUInfo.current.hasNativeBF16 && OneDNN.shared.supportsBF16 }
+
+    private static let key = "VTPTensor.BF16Backend"
+
+    /// The backend the BF16 mode uses on this thread (`processDefault` unless changed by `with`).
+    public static var current: BF16Backend {
+        (Thread.current.threadDictionary[key] as? String).flatMap(BF16Backend.init) ?? processDefault
+    }
+
+    /// Runs `body` with the BF16 mode on `backend` on this thread, e.g. `.emulated` to check numerics on any CPU.
+    /// `.native` where `isNativeAvailable` is false runs `.emulated` (the same numerics).
+    @discardableResult
+    public static func with<R>(_ backend: BF16Backend, _ body: () throws -> R) rethrows -> R {
+        let dict = Thread.current.threadDictionary
+        let old = dict[key]
+        dict[key] = (backend == .native && !isNativeAvailable ? .emulated : backend).rawValue
+        defer { dict[key] = old }
+        return try body()
+    }
+
+    /// Prints, once per process, that the BF16 mode runs F32 products on this CPU.
+    static let announceF32: Void = {
+        let why = isNativeAvailable ? "VTP_BF16_BACKEND=f32 is set"
+            : "this CPU (\(CPUInfo.current.name)) has no native BF16 arithmetic (AVX-512-BF16 or AMX)"
+        FileHandle.standardError.write(Data(("VTPTensor: \(why): the bf16 mode runs its matrix products in F32 "
+            + "(VTP_EMULATE_BF16=1 selects the exact, slower emulation).\n").utf8))
+    }()
+}
+
 /// The GEMM entry point used by all ops.
 enum GEMM {
     /// C[b] = alpha · op(A[b]) · op(B[b]) + bias (+ C[b] if `accumulate`), for b in 0..<batch.
     /// - Parameters:
     ///   - a: logical [M, K] per batch item; stored [M, lda] (or [K, lda] with `transA`); items `sa` apart.
+    ///   - aOwner: the tensor buffer `a` points into, when it is one: the native BF16 mode then rounds that
+    ///     buffer once and reuses the copy in later products (see `BF16Copies`). Leave `nil` for scratch
+    ///     buffers that are rewritten.
     ///   - b: logical [K, N]; stored [K, ldb] (or [N, ldb] with `transB`); items `sb` apart, `sb == 0`: shared.
     ///   - c: [M, ldc] per item, items `sc` apart. Defaults: dense packing.
     static func gemm(batch: Int = 1, m: Int, n: Int, k: Int,
-                     a: UnsafePointer<Float>, transA: Bool = false, lda: Int? = nil, sa: Int? = nil,
-                     b: UnsafePointer<Float>, transB: Bool = false, ldb: Int? = nil, sb: Int? = nil,
+                     a: UnsafePointer<Float>, transA: Bool = false, lda: Int? = nil, sa: Int? = nil, aOwner: TensorStorage? = nil,
+                     b: UnsafePointer<Float>, transB: Bool = false, ldb: Int? = nil, sb: Int? = nil, bOwner: TensorStorage? = nil,
                      c: UnsafeMutablePointer<Float>, ldc: Int? = nil, sc: Int? = nil,
                      bias: UnsafePointer<Float>? = nil, alpha: Float = 1, accumulate: Bool = false,
                      precision: MatmulPrecision = MatmulMode.current) {
         if m == 0 || n == 0 || batch == 0 { return }
-        let lda = lda ?? (transA ? m : k), ldb = ldb ?? (transB ? k : n), ldc = ldc ?? n
-        let sa = sa ?? (transA ? k * lda : m * lda), sc = sc ?? m * ldc
-        let sb = batch == 1 ? 0 : (sb ?? (transB ? n * ldb : k * ldb))
+        var key = makeKey(batch: batch, m: m, n: n, k: k, transA: transA, lda: lda, sa: sa, transB: transB, ldb: ldb, sb: sb,
+                          ldc: ldc, sc: sc, bias: bias != nil, alpha: alpha, accumulate: accumulate)
         if k == 0 {
             for bi in 0..<batch {
                 for r in 0..<m {
-                    let row = c + bi * sc + r * ldc
+                    let row = c + bi * key.sc + r * key.ldc
                     for j in 0..<n { row[j] = (accumulate ? row[j] : 0) + (bias?[j] ?? 0) }
                 }
             }
             return
         }
-        let key = OneDNN.Key(batch: batch, sharedB: sb == 0, m: m, n: n, k: k, transA: transA, transB: transB,
-                             bias: bias != nil, accumulate: accumulate, alpha: alpha, bf16: precision == .bf16,
-                             lda: lda, ldb: ldb, ldc: ldc, sa: sa, sb: sb, sc: sc)
-        if precision == .bf16 && !OneDNN.shared.nativeBF16 {
-            // Emulation: BF16-rounded inputs, F32 products and accumulation (same numerics, F32 speed).
-            let na = (batch - 1) * sa + (transA ? (k - 1) * lda + m : (m - 1) * lda + k)
-            let nb = (sb == 0 ? 0 : (batch - 1) * sb) + (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n)
+        let backend = precision == .bf16 ? BF16Backend.current : .f32
+        if precision == .bf16 && backend == .f32 { BF16Backend.announceF32 }
+        switch backend {
+        case .f32:
+            OneDNN.shared.run(key, a: a, b: b, c: c, bias: bias)
+        case .emulated:
+            // BF16-rounded inputs, F32 products and accumulation (the numerics of the native kernels).
+            let (na, nb) = (key.spanA, key.spanB)
             let ar = Tensor(uninitialized: [na]), br = Tensor(uninitialized: [nb])
             Loop.map(na, a, ar.data, BF16Kernels.round)
             Loop.map(nb, b, br.data, BF16Kernels.round)
-            var f32Key = key
-            f32Key.bf16 = false
-            OneDNN.shared.run(f32Key, a: ar.data, b: br.data, c: c, bias: bias)
-        } else if precision == .bf16 {
-            // Convert the whole spans that A and B occupy (strides are kept, so layouts match).
-            let na = (batch - 1) * sa + (transA ? (k - 1) * lda + m : (m - 1) * lda + k)
-            let nb = (sb == 0 ? 0 : (batch - 1) * sb) + (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n)
-            let ab = UnsafeMutablePointer<UInt16>.allocate(capacity: na)
-            let bb = UnsafeMutablePointer<UInt16>.allocate(capacity: nb)
-            defer { ab.deallocate(); bb.deallocate() }
-            BF16Kernels.narrow(a, ab, na)
-            BF16Kernels.narrow(b, bb, nb)
-            OneDNN.shared.run(key, a: ab, b: bb, c: c, bias: bias)
-        } else {
-            OneDNN.shared.run(key, a: a, b: b, c: c, bias: bias)
+            OneDNN.shared.run(key, a: ar.data, b: br.data, c: c, bias: bias)
+        case .native:
+            // Whole spans are converted (strides are kept, so layouts match); tensor buffers once per generation.
+            key.bf16 = true
+            let (na, nb) = (key.spanA, key.spanB)
+            var scratch: [UnsafeMutablePointer<UInt16>] = []
+            defer { for p in scratch { p.deallocate() } }
+            func operand(_ p: UnsafePointer<Float>, _ span: Int, _ owner: TensorStorage?) -> UnsafePointer<UInt16> {
+                if let owner, p >= UnsafePointer(owner.pointer), p + span <= UnsafePointer(owner.pointer) + owner.count {
+                    return BF16Copies.of(owner) + (p - UnsafePointer(owner.pointer))
+                }
+                let tmp = UnsafeMutablePointer<UInt16>.allocate(capacity: span)
+                scratch.append(tmp)
+                BF16Kernels.narrow(p, tmp, span)
+                return UnsafePointer(tmp)
+            }
+            OneDNN.shared.run(key, a: operand(a, na, aOwner), b: operand(b, nb, bOwner), c: c, bias: bias)
         }
     }
+
+    /// The native BF16 product of operands already rounded to BF16 (same layout conventions as `gemm`).
+    /// Only valid when `BF16Backend.current == .native`.
+    static func gemmBF16(batch: Int = 1, m: Int, n: Int, k: Int,
+                         a: UnsafePointer<UInt16>, transA: Bool = false, lda: Int? = nil, sa: Int? = nil,
+                         b: UnsafePointer<UInt16>, transB: Bool = false, ldb: Int? = nil, sb: Int? = nil,
+                         c: UnsafeMutablePointer<Float>, ldc: Int? = nil, sc: Int? = nil,
+                         alpha: Float = 1, accumulate: Bool = false) {
+        precondition(BF16Backend.current == .native, "gemmBF16 needs native BF16 kernels")
+        if m == 0 || n == 0 || batch == 0 { return }
+        var key = makeKey(batch: batch, m: m, n: n, k: k, transA: transA, lda: lda, sa: sa, transB: transB, ldb: ldb, sb: sb,
+                          ldc: ldc, sc: sc, bias: false, alpha: alpha, accumulate: accumulate)
+        if k == 0 {  // an empty sum
+            if !accumulate { for bi in 0..<batch { for r in 0..<m { (c + bi * key.sc + r * key.ldc).update(repeating: 0, count: n) } } }
+            return
+        }
+        key.bf16 = true
+        OneDNN.shared.run(key, a: a, b: b, c: c, bias: nil)
+    }
+
+    /// The F32 primitive key of a product, with the default (dense) strides filled in.
+    static func makeKey(batch: Int, m: Int, n: Int, k: Int, transA: Bool, lda: Int?, sa: Int?, transB: Bool, ldb: Int?,
+                        sb: Int?, ldc: Int?, sc: Int?, bias: Bool, alpha: Float, accumulate: Bool) -> OneDNN.Key {
+        let lda = lda ?? (transA ? m : k), ldb = ldb ?? (transB ? k : n), ldc = ldc ?? n
+        let sa = sa ?? (transA ? k * lda : m * lda), sc = sc ?? m * ldc
+        let sb = batch == 1 ? 0 : (sb ?? (transB ? n * ldb : k * ldb))
+        return OneDNN.Key(batch: batch, sharedB: sb == 0, m: m, n: n, k: k, transA: transA, transB: transB,
+                          bias: bias, accumulate: accumulate, alpha: alpha, bf16: false,
+                          lda: lda, ldb: ldb, ldc: ldc, sa: sa, sb: sb, sc: sc)
+    }
+}
+
+extension OneDNN.Key {
+    /// Elements from the first to the last element of A (all batch items), and of B.
+    var spanA: Int { (batch - 1) * sa + (transA ? (k - 1) * lda + m : (m - 1) * lda + k) }
+    var spanB: Int { (sharedB ? 0 : (batch - 1) * sb) + (transB ? (n - 1) * ldb + k : (k - 1) * ldb + n) }
 }
 
 /// Bulk F32 → BF16 rounding (round to nearest even; NaN stays NaN).
 public enum BF16Kernels {
     static func narrow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<UInt16>, _ n: Int) {
         Parallel.forRanges((n + 15) / 16, grain: 4096) { r in
-            for blk in r {
-                let i = blk * 16
-                if i + 16 <= n {
-                    let bits = unsafeBitCast(load(src + i), to: SIMD16<UInt32>.self)
-                    let rounded = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16
-                    let nan = (bits & 0x7FFF_FFFF) .> 0x7F80_0000
-                    let out = rounded.replacing(with: (bits &>> 16) | 0x40, where: nan)
-                    let narrow = SIMD16<UInt16>(truncatingIfNeeded: out)
-                    UnsafeMutableRawPointer(dst + i).storeBytes(of: narrow, as: SIMD16<UInt16>.self)
-                } else {
-                    for j in i..<n { dst[j] = DTypeConversion.bf16(fromFloat: src[j]) }
-                }
-            }
+            let lo = r.lowerBound * 16, hi = min(n, r.upperBound * 16)
+            narrowSerial(src + lo, dst + lo, hi - lo)
         }
+    }
+
+    /// `narrow` on the calling thread only (for use inside parallel loops).
+    @inline(never) static func narrowSerial(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<UInt16>, _ n: Int) {
+        var i = 0
+        while i + 16 <= n {
+            let bits = unsafeBitCast(load(src + i), to: SIMD16<UInt32>.self)
+            let rounded = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16
+            let nan = (bits & 0x7FFF_FFFF) .> 0x7F80_0000
+            let out = rounded.replacing(with: (bits &>> 16) | 0x40, where: nan)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD16<UInt16>(truncatingIfNeeded: out), as: SIMD16<UInt16>.self)
+            i += 16
+        }
+        while i < n { dst[i] = DTypeConversion.bf16(fromFloat: src[i]); i += 1 }
     }
 
     /// x rounded to the nearest BF16 value, as a Float.

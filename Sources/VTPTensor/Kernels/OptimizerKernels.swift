@@ -5,6 +5,7 @@ public enum OptimizerKernels {
                              eps: Float, weightDecay: Float, biasCorrection1: Float, biasCorrection2: Float) {
         precondition(param.shape == grad.shape && m.shape == param.shape && v.shape == param.shape,
                      "adamw: parameter \(param.shape), gradient \(grad.shape) and state shapes differ")
+        BF16Copies.invalidateAll()
         let n = param.count
         let (p, g, pm, pv) = (param.data, grad.data, m.data, v.data)
         let (b1, b2) = (Vec(repeating: beta1), Vec(repeating: beta2))
@@ -30,6 +31,7 @@ public enum OptimizerKernels {
 
     /// SGD with momentum (PyTorch convention): buf ← μ·buf + g + wd·θ; θ ← θ − lr·buf.
     public static func sgd(param: Tensor, grad: Tensor, momentum buf: Tensor?, lr: Float, mu: Float, weightDecay: Float) {
+        BF16Copies.invalidateAll()
         let n = param.count
         let (p, g) = (param.data, grad.data)
         for i in 0..<n {
@@ -42,6 +44,7 @@ public enum OptimizerKernels {
     /// target ← m·target + (1 − m)·source (EMA of weights).
     public static func ema(target: Tensor, source: Tensor, momentum: Float) {
         precondition(target.shape == source.shape, "ema: shapes \(target.shape) and \(source.shape) differ")
+        BF16Copies.invalidateAll()
         let (t, s) = (target.data, source.data)
         Loop.zip(target.count, t, s, t) { a, b in a * momentum + b * (1 - momentum) }
     }
@@ -62,6 +65,7 @@ public enum OptimizerKernels {
 
     /// t ← t·s in place.
     public static func scale(_ t: Tensor, by s: Float) {
+        BF16Copies.invalidateAll()
         Loop.map(t.count, t.data, t.data) { $0 * s }
     }
 }

@@ -18,7 +18,7 @@ extension Tensor {
         if let mask { precondition(mask.shape == [nq, nk], "attention: mask \(mask.shape) ≠ [\(nq), \(nk)]") }
         let s = scale ?? 1 / Float(d).squareRoot()
         var (out, lse) = AttentionKernels.forward(q: q.data, k: k.data, v: v.data, bh: b * h, nq: nq, nk: nk, d: d, scale: s,
-                                                  mask: mask, causal: causal)
+                                                  mask: mask, causal: causal, owners: (q.storage, k.storage, v.storage))
         out = out.reshaped([b, h, nq, d])
         let saved = out
         record(&out, [q, k, v], .attention(q: q.detached(), k: k.detached(), v: v.detached(), out: saved,
@@ -73,7 +73,8 @@ extension Tensor {
         let stride = b * h * n * d
         let p = packed.data
         var (out, lse) = AttentionKernels.forward(q: p, k: p + stride, v: p + 2 * stride, bh: b * h, nq: n, nk: n, d: d,
-                                                  scale: s, mask: mask, causal: causal)
+                                                  scale: s, mask: mask, causal: causal,
+                                                  owners: (packed.storage, packed.storage, packed.storage))
         out = out.reshaped([b, h, n, d])
         let saved = out
         record(&out, [packed], .packedAttention(packed: packed.detached(), out: saved, lse: lse, mask: mask?.detached(),

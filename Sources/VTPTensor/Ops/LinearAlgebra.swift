@@ -21,8 +21,8 @@ extension Tensor {
         precondition(batchB.isEmpty || batchA == batchB, "matmul: batch axes differ: \(shape) @ \(b.shape)")
         let batch = Shape.count(batchA)
         var out = Tensor(uninitialized: batchA + [m, n])
-        GEMM.gemm(batch: batch, m: m, n: n, k: k, a: data, transA: transposeA, b: b.data, transB: transposeB,
-                  sb: batchB.isEmpty ? 0 : nil, c: out.data)
+        GEMM.gemm(batch: batch, m: m, n: n, k: k, a: data, transA: transposeA, aOwner: storage, b: b.data, transB: transposeB,
+                  sb: batchB.isEmpty ? 0 : nil, bOwner: b.storage, c: out.data)
         Tensor.record(&out, [self, b], .matmul(detached(), b.detached(), transposeA: transposeA, transposeB: transposeB))
         return out
     }
@@ -34,7 +34,8 @@ extension Tensor {
         if let bias { precondition(bias.shape == [weight.shape[0]], "linear: bias \(bias.shape) ≠ [\(weight.shape[0])]") }
         let k = weight.shape[1], n = weight.shape[0], m = count / Swift.max(k, 1)
         var out = Tensor(uninitialized: Array(shape.dropLast()) + [n])
-        GEMM.gemm(m: m, n: n, k: k, a: data, b: weight.data, transB: true, c: out.data, bias: bias?.data)
+        GEMM.gemm(m: m, n: n, k: k, a: data, aOwner: storage, b: weight.data, transB: true, bOwner: weight.storage,
+                  c: out.data, bias: bias?.data)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         Tensor.record(&out, inputs, .linear(detached(), weight.detached(), hasBias: bias != nil))
         return out
