@@ -97,13 +97,3 @@ extension MultiCropAugmentation {
         try self.init(config: mc)
     }
 }
-
-/// A view of some samples of another dataset (train/eval splits of one folder).
-public struct SubsetDataset: ImageTextDataset {
-    public let base: any ImageTextDataset
-    public let indices: [Int]
-    public var count: Int { indices.count }
-    public var classNames: [String]? { base.classNames }
-    public var issues: [DataIssue] { base.issues }
-    public func sample(_ index: Int) throws -> ImageTextSample { try base.sample(indices[index]) }
-}

@@ -28,15 +28,21 @@ struct DitExtract: ParsableCommand {
     @Option(name: .long, help: "Output folder.")
     var output: String
 
+    @Option(name: .long, help: "Only the first N images (e.g. a quick run on part of the data).")
+    var limit: Int?
+
     @Option(name: .long, help: "Latents per shard.")
     var shardSize: Int = 4096
 
-    func validate() throws { if shardSize < 1 { throw ValidationError("--shard-size must be at least 1") } }
+    func validate() throws {
+        if shardSize < 1 { throw ValidationError("--shard-size must be at least 1") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
 
     func run() throws {
         let dir = try InitialWeights.modelDirectory(for: tokenizer)
         let info = try LatentExtraction.extract(tokenizer: try VTPModel.load(directory: dir), tokenizerPath: dir.path,
-                                                dataset: try LabelledImages.open(data), output: URL(fileURLWithPath: output),
+                                                dataset: try LabelledImages.open(data, limit: limit), output: URL(fileURLWithPath: output),
                                                 shardSize: shardSize) { done, total in
             FileHandle.standardError.write(Data("\rlatents \(done)/\(total)\(done == total ? "\n" : "")".utf8))
         }
