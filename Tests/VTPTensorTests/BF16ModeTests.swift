@@ -101,6 +101,24 @@ import Testing
         }
     }
 
+    /// The bulk rounding (the conversion instruction on AVX-512-BF16 CPUs, a SIMD loop elsewhere) matches the scalar
+    /// conversion bit for bit on ties, NaN, infinities and ordinary values; F32 subnormals become ±0 where the
+    /// instruction is used.
+    @Test func bulkRoundingMatchesScalarConversion() {
+        var bits: [UInt32] = [0x3F80_8000, 0x3F81_8000, 0x3F80_8001, 0x7F7F_FFFF, 0x7F80_0000, 0xFF80_0000, 0x7FC0_0001,
+                              0xFFA0_0000, 0x0000_0001, 0x807F_FFFF, 0x0080_0000, 0]
+        var rng = RNG(seed: 12)
+        for _ in 0..<1000 { bits.append(UInt32(truncatingIfNeeded: rng.next())) }
+        let src = bits.map { Float(bitPattern: $0) }
+        var dst = [UInt16](repeating: 0, count: src.count)
+        src.withUnsafeBufferPointer { s in dst.withUnsafeMutableBufferPointer { BF16Kernels.narrow(s.baseAddress!, $0.baseAddress!, s.count) } }
+        for (x, got) in zip(src, dst) {
+            let subnormal = x.isSubnormal && BF16Kernels.hasConvertInstruction
+            let want = subnormal ? UInt16(x.sign == .minus ? 0x8000 : 0) : DTypeConversion.bf16(fromFloat: x)
+            #expect(got == want, "\(x.bitPattern): \(got) ≠ \(want)")
+        }
+    }
+
     /// The run-time CPU check agrees with the kernel's view of the CPU in /proc/cpuinfo (Linux only).
     @Test func cpuFeaturesMatchProcCpuinfo() throws {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),

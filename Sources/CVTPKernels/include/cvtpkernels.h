@@ -31,6 +31,10 @@ float vtp_fma_loop_avx512(int64_t iterations);
 /// FLOPs = iterations · 12 · 16 · 4. Requires VTP_CPU_AVX512_BF16.
 float vtp_bf16_dot_loop_avx512(int64_t iterations);
 
+/// dst[i] = src[i] rounded to BF16 (nearest even; NaN stays a quiet NaN; subnormal inputs become ±0, as the
+/// vcvtne2ps2bf16 instruction does), i < n. Requires VTP_CPU_AVX512_BF16.
+void vtp_narrow_bf16_avx512(const float *src, uint16_t *dst, long n);
+
 /// One chunk of a parallel loop: `body(context, chunk)`.
 typedef void (*vtp_chunk_fn)(void *context, long chunk);
 

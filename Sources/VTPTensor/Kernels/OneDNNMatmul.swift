@@ -1,4 +1,5 @@
 import CDNNL
+import CVTPKernels
 import Foundation
 
 /// Matrix-product precision: F32, or BF16 inputs with F32 accumulation and output (mixed precision).
@@ -297,6 +298,8 @@ extension OneDNN.Key {
 
 /// Bulk F32 → BF16 rounding (round to nearest even; NaN stays NaN).
 public enum BF16Kernels {
+    static let hasConvertInstruction = CPUInfo.current.hasAVX512BF16
+
     static func narrow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<UInt16>, _ n: Int) {
         Parallel.forRanges((n + 15) / 16, grain: 4096) { r in
             let lo = r.lowerBound * 16, hi = min(n, r.upperBound * 16)
@@ -305,7 +308,10 @@ public enum BF16Kernels {
     }
 
     /// `narrow` on the calling thread only (for use inside parallel loops).
+    /// On AVX-512-BF16 CPUs (where the native backend runs) the conversion instruction does it; it flushes F32
+    /// subnormals (|x| < 2⁻¹²⁶) to zero, which the portable loop keeps.
     @inline(never) static func narrowSerial(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<UInt16>, _ n: Int) {
+        if hasConvertInstruction { vtp_narrow_bf16_avx512(src, dst, n); return }
         var i = 0
         while i + 16 <= n {
             let bits = unsafeBitCast(load(src + i), to: SIMD16<UInt32>.self)
