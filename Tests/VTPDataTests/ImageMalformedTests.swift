@@ -173,4 +173,17 @@ struct ImageMalformedTests {
             }
         }
     }
+
+    /// Regression (baseline fuzzing campaign): a JPEG whose SOF header claims 65535×65535 made the error path call
+    /// `dimensions(of:)`, whose error path called it again, until the stack overflowed. Both entry points now end
+    /// with a clear error.
+    @Test func jpegWithSide65535IsAnErrorNotARecursion() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var bytes = [UInt8](try Data(contentsOf: root.appendingPathComponent("examples/chelsea.jpg")))
+        // SOF0/SOF2 segment: FF C0|C2, length (2), precision (1), height (2), width (2).
+        let sof = try #require((0..<(bytes.count - 9)).first { bytes[$0] == 0xFF && (bytes[$0 + 1] == 0xC0 || bytes[$0 + 1] == 0xC2) })
+        for k in 5...8 { bytes[sof + k] = 0xFF }
+        #expect(throws: ImageError.self) { _ = try RGBImage.decode(bytes) }
+        #expect(throws: ImageError.self) { _ = try RGBImage.dimensions(of: bytes) }
+    }
 }

@@ -86,6 +86,17 @@ extension RGBImage {
         guard let container = ImageContainer.sniff(data) else {
             throw ImageError.unsupportedFormat(source: source, detail: ImageContainer.describeUnknown(data))
         }
+        let p = probe(data, container)
+        if Int(p.rc) != VTP_IMG_OK {
+            throw mapDecodeError(p.rc, message: p.message, container: container, source: source, data: data,
+                                 limits: .default)
+        }
+        return (p.width, p.height)
+    }
+
+    /// The header probe's status, size (0 where the header could not be read) and message; never maps errors, so
+    /// that error mapping can call it (mapping through `dimensions(of:)` recursed forever on a too-large header).
+    private static func probe(_ data: [UInt8], _ container: ImageContainer) -> (rc: Int32, width: Int, height: Int, message: [CChar]) {
         var w: UInt32 = 0, h: UInt32 = 0
         var message = [CChar](repeating: 0, count: 512)
         let rc: Int32 = data.withUnsafeBufferPointer { buf in
@@ -94,11 +105,7 @@ extension RGBImage {
             case .jpeg: return vtp_jpeg_probe(buf.baseAddress, buf.count, &w, &h, &message, message.count)
             }
         }
-        if Int(rc) != VTP_IMG_OK {
-            throw mapDecodeError(rc, message: message, container: container, source: source, data: data,
-                                 limits: .default)
-        }
-        return (Int(w), Int(h))
+        return (rc, Int(w), Int(h), message)
     }
 
     static func decode(_ data: [UInt8], limits: ImageDecodeLimits, source: String) throws -> RGBImage {
@@ -134,8 +141,8 @@ extension RGBImage {
         let reason = decodeCString(message, fallback: "decoder error \(rc)")
         switch Int(rc) {
         case VTP_IMG_ERR_TOO_LARGE:
-            let dims = try? dimensions(of: data)
-            return .tooLarge(source: source, width: dims?.width ?? -1, height: dims?.height ?? -1, limits: limits)
+            let p = probe(data, container)
+            return .tooLarge(source: source, width: p.width > 0 ? p.width : -1, height: p.height > 0 ? p.height : -1, limits: limits)
         case VTP_IMG_ERR_UNSUPPORTED:
             return .unsupportedFeature(source: source, format: container.rawValue, reason: reason)
         case VTP_IMG_ERR_NOMEM:
