@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining", "VTPTestSupport"]),
-        .testTarget(name: "vtpTests", dependencies: ["vtp", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "vtpTests", dependencies: ["vtp", "VTPTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "VTPGenerationTests", dependencies: ["VTPGeneration", "VTPTraining", "VTPData", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
     ],

@@ -110,8 +110,8 @@ public final class VTPModel: Module {
     /// Decodes latents [B, C, h, w] to images [B, 3, h·r, w·r] in ImageNet-normalised space.
     public func decode(_ latents: Tensor) throws -> Tensor {
         guard let pixelDecoder else { throw VTPError.towerMissing("this model has no pixel decoder (train_reconstruction is false)") }
-        guard latents.rank == 4, latents.shape[1] == config.latentChannels, latents.shape[2] > 0, latents.shape[3] > 0 else {
-            throw VTPError.invalidInput("latents must be [B, \(config.latentChannels), h, w], got \(latents.shape)")
+        guard latents.rank == 4, latents.shape[0] > 0, latents.shape[1] == config.latentChannels, latents.shape[2] > 0, latents.shape[3] > 0 else {
+            throw VTPError.invalidInput("latents must be [B, \(config.latentChannels), h, w] with B ≥ 1, got \(latents.shape)")
         }
         return pixelDecoder(latents, precision: ropePrecision)
     }

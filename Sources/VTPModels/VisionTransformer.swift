@@ -63,8 +63,8 @@ public final class VisionTransformer: Module {
 
     /// Checks that an image batch [B, 3, H, W] fits the patch grid.
     public func checkImages(_ x: Tensor) throws {
-        guard x.rank == 4, x.shape[1] == 3 else {
-            throw VTPError.invalidInput("images must be [B, 3, H, W], got \(x.shape)")
+        guard x.rank == 4, x.shape[1] == 3, x.shape[0] > 0 else {
+            throw VTPError.invalidInput("images must be [B, 3, H, W] with B ≥ 1, got \(x.shape)")
         }
         guard x.shape[2] % patchSize == 0, x.shape[3] % patchSize == 0, x.shape[2] > 0, x.shape[3] > 0 else {
             throw VTPError.invalidImageSize(height: x.shape[2], width: x.shape[3], patch: patchSize)

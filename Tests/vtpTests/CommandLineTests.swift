@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+import VTPTensor
 @testable import vtp
 
 /// The `vtp` command line: argument parsing and validation in process, and whole commands run as a user runs
@@ -99,6 +100,13 @@ import Testing
                 "\(noLatents.err)")
         let missing = try Self.run(["info", "--model", dir.appendingPathComponent("nothing").path])
         #expect(missing.status == 1 && missing.err.contains("nothing"), "\(missing.err)")
+        // Regression (baseline fuzzing campaign): a zero-size batch trapped in Tensor.reshaped.
+        let empty = dir.appendingPathComponent("empty.safetensors")
+        var w = SafeTensorsWriter(metadata: [:])
+        try w.add(name: "images", shape: [0, 3, 32, 32], floats: [])
+        try w.write(to: empty)
+        let zero = try Self.run(["forward", "--model", model, "--input", empty.path, "--output", dir.appendingPathComponent("o.safetensors").path])
+        #expect(zero.status == 1 && zero.err.contains("B ≥ 1"), "\(zero.err)")
         let notImage = dir.appendingPathComponent("x.png")
         try Data("not a png".utf8).write(to: notImage)
         let bad = try Self.run(["reconstruct", "--model", model, "--size", "32", "--output", dir.path, notImage.path])
