@@ -13,7 +13,7 @@ struct Tokenize: ParsableCommand {
           vtp tokenize --json captions.json          # a JSON array of strings
         """)
 
-    @Option(name: .long, help: "Row length.")
+    @Option(name: .long, parsing: .unconditional, help: "Row length (2 to 65536).")
     var contextLength: Int = 77
 
     @Option(name: .long, help: "Read the strings from a JSON array in this file.")
@@ -24,6 +24,7 @@ struct Tokenize: ParsableCommand {
 
     func validate() throws {
         if contextLength < 2 { throw ValidationError("--context-length must be at least 2 (start and end tokens)") }
+        if contextLength > 65_536 { throw ValidationError("--context-length must be at most 65536, got \(contextLength)") }
         if json == nil && texts.isEmpty { throw ValidationError("give TEXT arguments or --json FILE") }
     }
 
@@ -35,6 +36,10 @@ struct Tokenize: ParsableCommand {
                 throw ValidationError("\(json) must hold a JSON array of strings")
             }
             strings += array.compactMap { $0 as? String }
+        }
+        // Rows are padded to the context length: bound what is held at once.
+        guard strings.count * contextLength <= 50_000_000 else {
+            throw ValidationError("\(strings.count) strings × context length \(contextLength) is over 50 million ids; tokenise fewer strings at a time or use a shorter --context-length")
         }
         let tokenizer = try CLIPTokenizer()
         let rows = tokenizer.tokenize(strings, contextLength: contextLength)

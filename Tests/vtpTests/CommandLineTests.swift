@@ -33,6 +33,8 @@ import VTPTensor
             (["embed", "--model", "m"], "at least one --image or --text"),
             (["forward", "--model", "m", "--rope-precision", "fp16", "--input", "i", "--output", "o"], "--rope-precision must be bf16 or fp32"),
             (["tokenize", "--context-length", "1", "x"], "--context-length must be at least 2"),
+            (["tokenize", "--context-length", "-1", "x"], "--context-length must be at least 2"),
+            (["tokenize", "--context-length", "9223372036854775807", "x"], "--context-length must be at most 65536"),
             (["train"], "exactly one of --config or --resume"),
         ]
         for (args, expected) in cases {
