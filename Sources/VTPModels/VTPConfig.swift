@@ -162,7 +162,7 @@ public struct VTPConfig: Codable, Equatable, Sendable {
         need(visionPatchSize > 0, "vision_patch_size must be positive")
         need(visionEmbedDim > 0 && visionNumHeads > 0 && visionEmbedDim % visionNumHeads == 0,
              "vision_embed_dim (\(visionEmbedDim)) must be a positive multiple of vision_num_heads (\(visionNumHeads))")
-        need(visionNumHeads > 0 && visionEmbedDim % (4 * max(visionNumHeads, 1)) == 0,
+        need(visionNumHeads > 0 && visionNumHeads <= 4096 && visionEmbedDim % (4 * visionNumHeads) == 0,
              "RoPE needs vision_embed_dim divisible by 4 × vision_num_heads")
         need(visionDepth >= 1, "vision_depth must be at least 1")
         need(visionMlpRatio > 0, "vision_mlp_ratio must be positive")
@@ -171,7 +171,7 @@ public struct VTPConfig: Codable, Equatable, Sendable {
         need(latentChannels > 0, "vision_feature_bottleneck must be positive")
         need(ClipFeature(rawValue: visionClipFeat) != nil, "vision_clip_feat must be 'cls' or 'pooled', got '\(visionClipFeat)'")
         if trainReconstruction {
-            need(decoderEmbedDim > 0 && decoderNumHeads > 0 && decoderEmbedDim % (4 * max(decoderNumHeads, 1)) == 0,
+            need(decoderEmbedDim > 0 && decoderNumHeads > 0 && decoderNumHeads <= 4096 && decoderEmbedDim % (4 * decoderNumHeads) == 0,
                  "decoder_embed_dim (\(decoderEmbedDim)) must be divisible by 4 × decoder_num_heads (\(decoderNumHeads))")
             need(decoderDepth >= 0, "decoder_depth must not be negative")
             need(FFNKind(rawValue: decoderFfnLayer) != nil, "decoder_ffn_layer '\(decoderFfnLayer)' is not one of \(FFNKind.allCases.map(\.rawValue))")
@@ -185,7 +185,48 @@ public struct VTPConfig: Codable, Equatable, Sendable {
             need(TextPooling(rawValue: textPoolType) != nil, "text_pool_type must be first, last, argmax or none")
             need(!textEmbedCls, "text_embed_cls=true is not usable with the official VTPModel (its positional embedding would not match the context); not supported")
         }
+        // Bounds before any arithmetic on the sizes (a few digits in a config must not overflow, hang or allocate).
+        for (name, v, limit) in [("vision_patch_size", visionPatchSize, 1024), ("vision_embed_dim", visionEmbedDim, 65_536),
+                                 ("vision_depth", visionDepth, 1024), ("vision_num_heads", visionNumHeads, 4096),
+                                 ("vision_feature_bottleneck", latentChannels, 65_536), ("image_size", imageSize, 65_536),
+                                 ("decoder_embed_dim", decoderEmbedDim, 65_536), ("decoder_depth", decoderDepth, 1024),
+                                 ("decoder_num_heads", decoderNumHeads, 4096), ("decoder_upscale_factor", upscaleFactor, 1024),
+                                 ("text_embed_dim", textEmbedDim, 65_536), ("text_depth", textDepth, 1024),
+                                 ("text_num_heads", textNumHeads, 4096), ("text_context_length", textContextLength, 65_536),
+                                 ("text_vocab_size", textVocabSize, 10_000_000)] {
+            need(v <= limit, "\(name) (\(v)) is over its limit of \(limit)")
+        }
+        for (name, r) in [("vision_mlp_ratio", visionMlpRatio), ("text_mlp_ratio", textMlpRatio)] {
+            need(r.isFinite && r <= 64, "\(name) (\(r)) must be finite and at most 64")
+        }
+        if problems.isEmpty {
+            let params = estimatedParameterCount, bytes = params * 4
+            let memory = Double(ProcessInfo.processInfo.physicalMemory)
+            need(bytes < memory, String(format: "this configuration describes a model of about %.3g parameters (%.3g GB of F32 weights), more than this machine's %.3g GB of memory", params, bytes / 1e9, memory / 1e9))
+        }
         if !problems.isEmpty { throw VTPError.invalidConfig(problems) }
+    }
+
+    /// The model's parameter count estimated from the sizes alone (in Double, so that no size overflows): blocks
+    /// (attention 4·d², feed-forward ≈ 3·ratio·d² for SwiGLU, 2·ratio·d² for an MLP), embeddings and heads.
+    public var estimatedParameterCount: Double {
+        func blocks(_ depth: Int, _ d: Int, _ ratio: Double, _ ffn: String) -> Double {
+            let dd = Double(d) * Double(d)
+            return Double(depth) * (4 * dd + (ffn == "mlp" ? 2 : 3) * ratio * dd)
+        }
+        let p = Double(visionPatchSize)
+        var n = blocks(visionDepth, visionEmbedDim, visionMlpRatio, visionFfnLayer) + 3 * p * p * Double(visionEmbedDim)
+            + Double(visionEmbedDim) * Double(latentChannels)
+        if trainReconstruction {
+            let u = Double(upscaleFactor)
+            n += blocks(decoderDepth, decoderEmbedDim, visionMlpRatio, decoderFfnLayer)
+                + Double(decoderEmbedDim) * (Double(latentChannels) + 3 * u * u)
+        }
+        if trainClip {
+            n += blocks(textDepth, textEmbedDim, textMlpRatio, "mlp") * 2 / 3
+                + Double(textEmbedDim) * (Double(textVocabSize) + Double(textContextLength) + Double(textEmbedDim))
+        }
+        return n
     }
 }
 

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+@testable import VTPModels
+
+/// Regression (baseline fuzzing campaign): sizes in a config.json or train YAML near 2^63 overflowed in
+/// `validate()`, negative or huge depths trapped or hung, and models of 21 GB–281 TB reached the allocator.
+/// Every such size is now refused by `validate()` with the field named, before anything is allocated.
+@Suite struct ConfigBoundsTests {
+    static func problems(_ edit: (inout VTPConfig) -> Void) -> [String] {
+        var c = VTPConfig.preset("tiny")!
+        edit(&c)
+        do { try c.validate(); return [] } catch VTPError.invalidConfig(let p) { return p } catch { return ["\(error)"] }
+    }
+
+    @Test func hugeSizesAreRefusedByName() {
+        let cases: [(String, (inout VTPConfig) -> Void)] = [
+            ("vision_depth", { $0.visionDepth = Int.max }),
+            ("vision_num_heads", { $0.visionNumHeads = 1 << 62 }),
+            ("decoder_num_heads", { $0.decoderNumHeads = 1 << 62 }),
+            ("vision_patch_size", { $0.visionPatchSize = 1 << 62 }),
+            ("text_context_length", { $0.textContextLength = Int.max }),
+            ("vision_mlp_ratio", { $0.visionMlpRatio = 1e300 }),
+            ("vision_depth", { $0.visionDepth = -3 }),
+            ("parameters", { ($0.visionEmbedDim, $0.visionDepth, $0.visionNumHeads) = (60_000, 1000, 1000) }),
+        ]
+        for (field, edit) in cases {
+            let p = Self.problems(edit)
+            #expect(p.contains { $0.contains(field) }, "\(field): \(p)")
+        }
+        #expect(Self.problems { _ in }.isEmpty)
+    }
+
+    /// The size estimate that guards allocation is close to the real count (within 15%) for the presets.
+    @Test func estimateIsCloseToTheRealParameterCount() throws {
+        for name in ["tiny", "small"] {
+            let c = try #require(VTPConfig.preset(name))
+            let real = Double(try VTPModel(config: c, seed: 0).parameterCount)
+            #expect(abs(c.estimatedParameterCount - real) / real < 0.15, "\(name): estimate \(c.estimatedParameterCount), real \(real)")
+        }
+    }
+}
