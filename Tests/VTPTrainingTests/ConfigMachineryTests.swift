@@ -154,3 +154,34 @@ import Testing
         }
     }
 }
+
+/// Regression (baseline fuzzing campaign): YAML nested 3,000–20,000 deep overflowed the parser's stack, and
+/// nine-level alias expansion ("billion laughs") ran to 1 GB. Both now end with a clear error, fast.
+@Suite struct ConfigLimitsTests {
+    @Test func deepNestingIsRefused() {
+        let flow = "model: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)
+        #expect { try TrainConfig.parse(yaml: flow) } throws: { "\($0)".contains("nested deeper than 64") }
+        var block = ""
+        for i in 0..<400 { block += String(repeating: " ", count: i) + "k\(i):\n" }
+        #expect { try TrainConfig.parse(yaml: block) } throws: { "\($0)".contains("indented beyond 256 columns") }
+        #expect { try TrainConfig.parse(yaml: "", overrides: ["optimizer.betas=" + String(repeating: "[", count: 3000)]) } throws: {
+            "\($0)".contains("nested deeper than 64")
+        }
+    }
+
+    @Test func aliasExpansionIsRefused() {
+        var yaml = "a0: &a0 [\"lol\"]\n"
+        for i in 1...9 { yaml += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ",") + "]\n" }
+        let start = Date()
+        #expect { try TrainConfig.parse(yaml: yaml) } throws: { "\($0)".contains("alias references") }
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    /// Ordinary configurations stay well inside the limits: every shipped config reads.
+    @Test func shippedConfigsAreWithinTheLimits() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for name in ["fmnist-tiny", "scenes-tiny", "vtp-l"] {
+            _ = try ConfigValue(contentsOf: root.appendingPathComponent("configs/\(name).yaml"))
+        }
+    }
+}

@@ -34,6 +34,7 @@ public struct ConfigOverride: Equatable, Sendable {
         let origin = ConfigOrigin.override(text)
         if value.hasPrefix("[") || value.hasPrefix("{") || (value.count >= 2 && (value.hasPrefix("\"") || value.hasPrefix("'"))) {
             do {
+                try ConfigValue.checkLimits(value)
                 if let n = try Yams.compose(yaml: value) { return ConfigValue(node: n, origin: { _ in origin }) }
             } catch {
                 throw TrainConfigError.override(text, reason: "the value is not valid YAML (\(error))")

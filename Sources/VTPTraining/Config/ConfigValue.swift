@@ -96,6 +96,7 @@ extension ConfigValue {
 
     /// Parses YAML text: an empty document is an empty mapping; anything else must be a mapping.
     public init(yaml: String) throws {
+        try Self.checkLimits(yaml)
         let node: Node?
         do { node = try Yams.compose(yaml: yaml) } catch { throw TrainConfigError.syntax("\(error)") }
         guard let node else { self.init(.map([])); return }
@@ -104,6 +105,37 @@ extension ConfigValue {
         guard case .map = kind else {
             throw TrainConfigError.typeMismatch(path: "(top level)", expected: "a mapping of sections (model:, data:, …)",
                                                 found: described, line: node.mark?.line)
+        }
+    }
+
+    /// Limits checked on the text before the YAML parser sees it, so that a hostile file can neither exhaust the
+    /// parser's stack (nesting: flow brackets deeper than 64, or block indentation beyond 256 columns) nor expand
+    /// exponentially ("billion laughs": more than 32 alias references), and stays under 1 MiB.
+    static func checkLimits(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard bytes.count <= 1 << 20 else { throw TrainConfigError.syntax("the configuration is \(bytes.count) bytes; the limit is 1 MiB") }
+        var depth = 0, aliases = 0, line = 1, column = 0, indent = true
+        var quote: UInt8? = nil, comment = false, previous: UInt8 = 10
+        for b in bytes {
+            defer { previous = b }
+            if b == 10 { line += 1; column = 0; indent = true; comment = false; continue }
+            column += 1
+            if indent && b != 32 { indent = false }
+            if indent && column > 256 { throw TrainConfigError.syntax("line \(line) is indented beyond 256 columns: nesting that deep is not a configuration") }
+            if comment { continue }
+            if let q = quote { if b == q { quote = nil }; continue }
+            switch b {
+            case 0x22, 0x27: quote = b
+            case 0x23 where previous == 32 || previous == 10 || column == 1: comment = true
+            case 0x5B, 0x7B:
+                depth += 1
+                if depth > 64 { throw TrainConfigError.syntax("line \(line): brackets nested deeper than 64") }
+            case 0x5D, 0x7D: depth = max(depth - 1, 0)
+            case 0x2A where [32, 10, 0x5B, 0x7B, 0x2C, 0x3A, 0x2D].contains(previous):
+                aliases += 1
+                if aliases > 32 { throw TrainConfigError.syntax("line \(line): more than 32 alias references (*name); a configuration needs far fewer") }
+            default: break
+            }
         }
     }
 
