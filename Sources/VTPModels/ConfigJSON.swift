@@ -9,6 +9,9 @@ enum ConfigJSON {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
+            guard !ctx.codingPath.isEmpty else {
+                throw VTPError.unreadableConfig(path: url.path, reason: "it must hold a JSON object of \(what) config fields ({\"field\": value, …})")
+            }
             let field = ctx.codingPath.map(\.stringValue).joined(separator: ".")
             throw VTPError.unreadableConfig(path: url.path, reason: "field '\(field)': \(ctx.debugDescription)")
         } catch DecodingError.dataCorrupted(let ctx) {

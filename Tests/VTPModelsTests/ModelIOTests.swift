@@ -74,6 +74,9 @@ import VTPTensor
             (#"{"vision_embed_dim": 100, "vision_num_heads": 3}"#, "vision_embed_dim"),
             (#"{"vision_ffn_layer": "moe"}"#, "vision_ffn_layer"),
             (#"{"text_pool_type": "mean"}"#, "text_pool_type"),
+            // Regression (baseline fuzzing campaign): `null` leaked decoder jargon ("field '': Cannot get keyed …").
+            ("null", "must hold a JSON object"),
+            ("[1, 2]", "must hold a JSON object"),
         ]
         for (json, mention) in cases {
             try json.write(to: url, atomically: true, encoding: .utf8)
