@@ -48,7 +48,9 @@ let package = Package(
             name: "VTPData", dependencies: ["VTPTensor", "CVTPData"],
             resources: [.copy("Resources/bpe_simple_vocab_16e6.txt.gz"), .copy("Resources/html5_entities.json")],
             swiftSettings: optimisedFlags),
-        .target(name: "VTPEval", dependencies: ["VTPModels", "VTPData", "CLAPACK"], swiftSettings: optimisedFlags),
+        .target(
+            name: "VTPEval", dependencies: ["VTPModels", "VTPData", "CLAPACK"],
+            resources: [.copy("Resources/imagenet_classnames.txt")], swiftSettings: optimisedFlags),
         .target(name: "VTPGeneration", dependencies: ["VTPModels", "VTPData", "VTPTensor", "VTPEval", "VTPTraining"], swiftSettings: optimisedFlags),
         .target(name: "VTPTraining", dependencies: ["VTPModels", "VTPData", "VTPEval", "Yams"], swiftSettings: optimisedFlags),
         .executableTarget(

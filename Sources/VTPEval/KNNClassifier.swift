@@ -8,7 +8,8 @@ public enum KNNClassifier {
     /// Predicted labels of `queries` [Q, D] from `references` [R, D] with `referenceLabels` (R values ≥ 0).
     /// With `leaveOneOut`, queries and references are the same samples and each ignores itself.
     public static func predict(queries: Tensor, references: Tensor, referenceLabels: [Int], k: Int = 20,
-                               temperature: Float = 0.07, leaveOneOut: Bool = false) -> [Int] {
+                               temperature: Float = 0.07, leaveOneOut: Bool = false,
+                               similarityBudget: Int = 1 << 24) -> [Int] {
         precondition(queries.rank == 2 && references.rank == 2 && queries.shape[1] == references.shape[1],
                      "KNNClassifier: queries \(queries.shape) and references \(references.shape) must be [n, D] alike")
         precondition(referenceLabels.count == references.shape[0] && referenceLabels.allSatisfy { $0 >= 0 },
@@ -16,16 +17,25 @@ public enum KNNClassifier {
         precondition(!leaveOneOut || queries.shape[0] == references.shape[0], "KNNClassifier: leave-one-out needs queries = references")
         let (q, r) = (queries.shape[0], references.shape[0])
         let classes = (referenceLabels.max() ?? 0) + 1
-        let sims = withNoGrad { queries.l2Normalized().matmul(references.l2Normalized(), transposeB: true) }.scalars
         let kk = Swift.min(k, r - (leaveOneOut ? 1 : 0))
         var out = [Int](repeating: 0, count: q)
         guard kk > 0 else { return out }
+        let refs = withNoGrad { references.l2Normalized() }
+        // Similarities of at most `chunk` queries at a time, `similarityBudget` floats (10,000 × 60,000 at once
+        // would be 2.4 GB).
+        let chunk = Swift.max(1, similarityBudget / Swift.max(r, 1))
+        var sims: [Float] = [], first = 0
         for i in 0..<q {
+            if i == 0 || i - first == chunk {
+                first = i
+                sims = withNoGrad { queries.slice(axis: 0, i..<Swift.min(i + chunk, q)).l2Normalized().matmul(refs, transposeB: true) }.scalars
+            }
+            let row = i - first
             // The kk most similar references (ties: lower index first), by partial selection.
             var best: [(sim: Float, index: Int)] = []
             best.reserveCapacity(kk + 1)
             for j in 0..<r where !(leaveOneOut && j == i) {
-                let s = sims[i * r + j]
+                let s = sims[row * r + j]
                 if best.count == kk, let last = best.last, s <= last.sim { continue }
                 let at = best.firstIndex { s > $0.sim } ?? best.count
                 best.insert((s, j), at: at)

@@ -62,6 +62,15 @@ public enum ClassNames {
         return try clean(text.split(whereSeparator: \.isNewline).map(String.init))
     }
 
+    /// OpenCLIP's curated names of the 1,000 ImageNet classes in `ImageFolder` (sorted synset) order, as the
+    /// official zero-shot evaluation uses them (`scripts/make_imagenet_classnames.py` wrote the resource).
+    public static func imagenet() throws -> [String] {
+        guard let url = Bundle.module.url(forResource: "imagenet_classnames", withExtension: "txt") else {
+            throw VTPError.invalidInput("the ImageNet class names resource is missing from this build")
+        }
+        return try read(file: url.path)
+    }
+
     static func clean(_ raw: [String]) throws -> [String] {
         let names = raw.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw VTPError.invalidInput("no class names given") }

@@ -13,6 +13,7 @@ func benchMicro() {
         ("rmsnorm", { _ = x.reshaped([4096, 1024]).rmsNorm(weight: nil, eps: 1e-5) }),
         ("permute", { _ = x.reshaped([8, 512, 1024]).permuted([1, 0, 2]) }),
         ("sqrt", { _ = x.abs().sqrt() }),
+        ("maxpool2x2", { _ = x.reshaped([128, 32, 32, 32]).maxPool2d(kernel: 2) }),
     ]
     for (name, f) in cases {
         let t = median(timeSteps(steps: 5, warmup: 1, f))

@@ -7,7 +7,8 @@ import VTPTraining
 
 /// `vtp dit sample`: class-conditional samples of a LightningDiT decoded by a VTP tokenizer, written as PNGs
 /// (`000000.png`, …, in class order, the official names), a labelled grid (`grid.png`, one row per class) and,
-/// on request, `samples.npz` in the ADM evaluator's format.
+/// on request, `samples.npz` in the ADM evaluator's format; `samples.json` lists the files with the class each was generated for
+/// (what `GenerationEvaluation` reads).
 ///
 /// `model` may be a model folder, a checkpoint of `vtp dit train` or its run folder (the newest checkpoint); a
 /// checkpoint provides the EMA weights (`ema/`, used unless `useEMA` is off), the latent statistics and, through
@@ -91,15 +92,15 @@ public enum DiTSampleRun {
         let result = try run.generate(model: dit, labels: labels, seed: o.seed, decode: { try vtp.decode($0) },
                                       progress: progress)
         try FileManager.default.createDirectory(at: o.output, withIntermediateDirectories: true)
-        for (i, image) in result.images.enumerated() {
-            try image.write(to: o.output.appendingPathComponent(String(format: "%06d.png", i)), format: .png)
-        }
+        let files = result.images.indices.map { String(format: "%06d.png", $0) }
+        for (file, image) in zip(files, result.images) { try image.write(to: o.output.appendingPathComponent(file), format: .png) }
         let rows = classes.indices.map { k in Array(result.images[(k * o.perClass)..<(k * o.perClass + Swift.min(o.perClass, o.gridColumns))]) }
         let settings = "method \(o.method.rawValue), \(o.steps) grid points, shift \(o.shift), "
             + (guidance.map { "CFG \($0.scale) on \(channels.rawValue) channels from t ≥ \(o.cfgIntervalStart)" } ?? "no CFG")
             + (o.method == .dopri5 ? ", atol \(o.atol), rtol \(o.rtol)" : "") + ", seed \(o.seed)"
             + (stats == nil ? ", no latent statistics" : "") + (useEMA ? ", EMA weights" : "")
         let names = info?.classNames ?? []
+        try SampleManifest(files: files, labels: labels, classNames: names.isEmpty ? nil : names, settings: settings).save(to: o.output)
         let grid = ImageGrid(rows: rows, rowLabels: classes.map { $0 < names.count ? names[$0] : "class \($0)" }, title: settings)
         let gridURL = o.output.appendingPathComponent("grid.png")
         try grid.writePNG(to: gridURL)

@@ -53,8 +53,23 @@ extension Tensor {
         let (src, dst) = (data, out.data)
         index.withUnsafeMutableBufferPointer { idx in
             let ip = idx.baseAddress!
-            Parallel.forEach(b * c) { plane in
+            Parallel.forEach(b * c, grain: Swift.max(1, 16384 / Swift.max(h * w, 1))) { plane in
                 let base = plane * h * w
+                if kernel == 2 && s == 2 && padding == 0 {
+                    // The common 2×2 window: two input rows per output row, no bounds checks.
+                    for oy in 0..<oh {
+                        let r0 = base + 2 * oy * w, r1 = r0 + w, o = (plane * oh + oy) * ow
+                        for ox in 0..<ow {
+                            var at = r0 + 2 * ox, best = src[at]
+                            if src[r0 + 2 * ox + 1] > best { at = r0 + 2 * ox + 1; best = src[at] }
+                            if src[r1 + 2 * ox] > best { at = r1 + 2 * ox; best = src[at] }
+                            if src[r1 + 2 * ox + 1] > best { at = r1 + 2 * ox + 1; best = src[at] }
+                            dst[o + ox] = best
+                            ip[o + ox] = at
+                        }
+                    }
+                    return
+                }
                 for oy in 0..<oh {
                     for ox in 0..<ow {
                         var best = -Float.infinity, at = -1

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VTPEval
 import VTPGeneration
 
 /// `vtp dit sample`: class-conditional samples decoded by a VTP tokenizer.
@@ -47,6 +48,10 @@ struct DitSample: ParsableCommand {
     var batch = 16
     @Option(name: .long, help: "Output folder.")
     var output: String
+    @Option(name: .long, help: "Domain classifier folder: then measure class consistency (and domain FD with --reference).")
+    var net: String?
+    @Option(name: .long, help: "Real images for the domain FD (e.g. fmnist-test); needs --net.")
+    var reference: String?
 
     func run() throws {
         guard let m = ODEMethod(name: method) else { throw ValidationError("--method must be euler, heun, midpoint, heun3, rk4 or dopri5") }
@@ -71,5 +76,13 @@ struct DitSample: ParsableCommand {
         FileHandle.standardError.write("\n".data(using: .utf8)!)
         print("\(report.images) images in \(output) (\(String(format: "%.1f", report.seconds)) s); grid: \(report.grid.path)")
         print(report.settings)
+        if let net {
+            let r = try GenerationEvaluation.evaluate(samples: URL(fileURLWithPath: output),
+                                                      classifier: try DomainNetwork(directory: URL(fileURLWithPath: net)),
+                                                      reference: reference)
+            print(GenerationEvaluation.markdown(r))
+        } else if reference != nil {
+            throw ValidationError("--reference needs --net (the domain classifier)")
+        }
     }
 }
