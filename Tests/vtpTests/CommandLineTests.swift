@@ -131,3 +131,70 @@ import VTPTensor
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("rec/coffee.png").path))
     }
 }
+
+/// `vtp eval` on a small class folder with the official-code fixture model.
+@Suite struct EvalCommandTests {
+    /// Two classes: "clothes" (three Fashion-MNIST examples) and "photo" (two photographs).
+    static func classFolder(_ dir: URL) throws -> URL {
+        let root = dir.appendingPathComponent("data")
+        let ex = CommandLineTests.root.appendingPathComponent("examples")
+        let files = [("clothes", "fashion-mnist/00000-ankle-boot.png"), ("clothes", "fashion-mnist/00001-pullover.png"),
+                     ("clothes", "fashion-mnist/00002-trouser.png"), ("photo", "chelsea.jpg"), ("photo", "coffee.jpg")]
+        for (k, (cls, file)) in files.enumerated() {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(cls), withIntermediateDirectories: true)
+            let name = "\(k)." + (file as NSString).pathExtension
+            try FileManager.default.copyItem(at: ex.appendingPathComponent(file), to: root.appendingPathComponent("\(cls)/\(name)"))
+        }
+        return root
+    }
+
+    static func json(_ url: URL) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    @Test func zeroShotKNNLinearProbeAndReconstruction() throws {
+        let dir = try CommandLineTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try Self.classFolder(dir).path, model = CommandLineTests.fixture.appendingPathComponent("model").path
+        let out = dir.appendingPathComponent("eval")
+
+        // Zero-shot over the dataset agrees with `vtp zero-shot` on the same files (another forward path: the
+        // CLIP embedding from the trunk's last layer instead of the cached intermediate layers).
+        let z = try CommandLineTests.run(["eval", "zero-shot", "--model", model, "--data", data, "--templates", "a photo of a {}.",
+                                          "--output", out.path])
+        #expect(z.status == 0, "\(z.err)")
+        let report = try Self.json(out.appendingPathComponent("zero-shot.json"))
+        let top1 = try #require(report["top1"] as? Double), top5 = try #require(report["top5"] as? Double)
+        #expect(top5 == 1 && report["images"] as? Int == 5 && report["classNames"] as? [String] == ["clothes", "photo"])
+        var correct = 0
+        for cls in ["clothes", "photo"] {
+            let files = try FileManager.default.contentsOfDirectory(atPath: data + "/" + cls).map { data + "/" + cls + "/" + $0 }
+            let r = try CommandLineTests.run(["zero-shot", "--model", model, "--classes", "clothes,photo", "--templates", "a photo of a {}.",
+                                              "--top-k", "1"] + files)
+            #expect(r.status == 0, "\(r.err)")
+            correct += r.out.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.hasSuffix(" " + cls) }.count
+        }
+        #expect(abs(top1 - Double(correct) / 5) < 1e-9, "eval zero-shot \(top1), vtp zero-shot \(correct)/5")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("zero-shot.md").path))
+
+        let k = try CommandLineTests.run(["eval", "knn", "--model", model, "--train", data, "--val", data, "--k", "1", "--output", out.path])
+        // Queries are their own references here: 1-NN finds each image itself.
+        #expect(k.status == 0 && k.out.contains("k-NN top-1 100.00%"), "\(k.out) \(k.err)")
+        let l = try CommandLineTests.run(["eval", "linear-probe", "--model", model, "--train", data, "--val", data, "--epochs", "2",
+                                          "--lrs", "0.1", "1", "--output", out.path])
+        #expect(l.status == 0 && l.out.contains("linear probe top-1"), "\(l.err)")
+        let probe = try Self.json(out.appendingPathComponent("linear-probe.json"))
+        // The fixture trunk has 2 blocks: last4 becomes last2, so 4 feature sets × 2 learning rates.
+        #expect(((probe["result"] as? [String: Any])?["entries"] as? [Any])?.count == 8)
+
+        let r = try CommandLineTests.run(["eval", "reconstruction", "--model", model, "--data", data, "--output", out.path])
+        #expect(r.status == 0, "\(r.err)")
+        let rec = try Self.json(out.appendingPathComponent("reconstruction.json"))
+        let psnr = try #require(rec["psnr"] as? Double), ssim = try #require(rec["ssim"] as? Double)
+        #expect(psnr > 3 && psnr < 60 && ssim > -1 && ssim < 1 && rec["images"] as? Int == 5)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("reconstruction.png").path))
+
+        let bad = try CommandLineTests.run(["eval", "fid", data, data])
+        #expect(bad.status != 0 && bad.err.contains("--weights") && bad.err.contains("--net"), "\(bad.err)")
+    }
+}

@@ -61,16 +61,19 @@ public enum LinearProbe {
         guard o.epochs >= 1, o.batchSize >= 1, !o.learningRates.isEmpty, !o.configs.isEmpty else {
             throw MetricError.invalidInput("linear probe: epochs, batch size, learning rates and feature configurations must be non-empty")
         }
+        // A trunk shallower than a configuration's block count uses all its blocks (last4 of a 2-block trunk is last2).
         let blocks = train.cls.shape[1]
-        for c in o.configs where c.blocks > blocks {
-            throw MetricError.invalidInput("linear probe: \(c) needs \(c.blocks) blocks; the features hold the last \(blocks)")
+        var configs: [FeatureConfig] = []
+        for c in o.configs {
+            let clamped = FeatureConfig(blocks: min(c.blocks, blocks), avgpool: c.avgpool)
+            if !configs.contains(clamped) { configs.append(clamped) }
         }
         let classes = max(train.labels.max() ?? 0, validation.labels.max() ?? 0) + 1
         let n = train.count, perEpoch = (n + o.batchSize - 1) / o.batchSize, total = perEpoch * o.epochs
         let scale = Double(o.batchSize) / 256
         let lrs = o.learningRates.map { $0 * scale }
         var rng = RNG(seed: o.seed)
-        var heads = o.configs.map { c -> Heads in
+        var heads = configs.map { c -> Heads in
             let x = train.probeInput(blocks: c.blocks, avgpool: c.avgpool)
             return Heads(config: c, train: x, validation: validation.probeInput(blocks: c.blocks, avgpool: c.avgpool),
                          classes: classes, lrs: lrs, rng: &rng)
