@@ -4,10 +4,12 @@
 #   2. pre-trains a small VTP tokenizer on Fashion-MNIST (CLIP + DINO/iBOT/KoLeo + reconstruction) for a few
 #      minutes and reports zero-shot accuracy and reconstruction PSNR on held-out test images;
 #   3. fine-tunes its pixel decoder against a PatchGAN discriminator, encoder frozen (the second stage);
-#   5. generates: latents of Fashion-MNIST training images through the tokenizer, a class-conditional LightningDiT
-#      trained on them for a few minutes, and a grid of samples per class.
 #   4. uses the trained checkpoint from the command line: reconstruction and zero-shot classification of held-out
-#      Fashion-MNIST test images (examples/fashion-mnist/, one per class; the file name is the true class).
+#      Fashion-MNIST test images (examples/fashion-mnist/, one per class; the file name is the true class);
+#   5. evaluates the tokenizer on DEMO_EVAL_IMAGES (default 2000) test images: zero-shot, k-NN, PSNR/SSIM and domain
+#      rFID (a Fashion-MNIST classifier trained for one epoch on 20,000 images gives the domain features);
+#   6. generates: latents of Fashion-MNIST training images through the tokenizer, a class-conditional LightningDiT
+#      trained on them for a few minutes, a grid of samples per class, and their class consistency and domain FD.
 # DEMO_STEPS (default 300) sets the pre-training length (configs/fmnist-tiny.yaml's full 600 steps take ~12
 # minutes), DEMO_GAN_STEPS (default 60) the second stage's, DEMO_LATENTS (default 10000) the training images
 # encoded for the generator and DEMO_DIT_STEPS (default 300) its training steps.
@@ -21,6 +23,7 @@ steps=${DEMO_STEPS:-300}
 gan_steps=${DEMO_GAN_STEPS:-60}
 latents=${DEMO_LATENTS:-10000}
 dit_steps=${DEMO_DIT_STEPS:-300}
+eval_images=${DEMO_EVAL_IMAGES:-2000}
 mkdir -p "$out"
 
 echo "== 1. Parity with the official VTP code (checkpoint + inputs + reference outputs in $fixture)"
@@ -46,15 +49,24 @@ $vtp info --model "$model"
 $vtp reconstruct --model "$model" --size 28 --side-by-side examples/fashion-mnist/*.png --output "$out/reconstructions"
 $vtp zero-shot --model "$model" --size 28 --templates "a photo of a {}." --top-k 3 \
   --classes "t-shirt,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,ankle boot" examples/fashion-mnist/*.png
-echo; echo "== 5. Generation: a LightningDiT on the tokenizer's latents ($latents images, $dit_steps steps)"
+echo; echo "== 5. Evaluation of the tokenizer on $eval_images test images (reports in $out/eval)"
+$vtp eval train-classifier --data fmnist --limit 20000 --epochs 1 --output "$out/classifier"
+$vtp eval zero-shot --model "$model" --data fmnist-test --limit "$eval_images" --templates grayscale --output "$out/eval"
+$vtp eval knn --model "$model" --train fmnist --val fmnist-test --limit "$eval_images" --output "$out/eval"
+$vtp eval reconstruction --model "$model" --data fmnist-test --limit "$eval_images" --net "$out/classifier" --output "$out/eval"
+
+echo; echo "== 6. Generation: a LightningDiT on the tokenizer's latents ($latents images, $dit_steps steps)"
 rm -rf "$out/latents" "$out/dit"
 $vtp dit extract --tokenizer "$out/fmnist-gan" --data fmnist --limit "$latents" --output "$out/latents"
 $vtp dit train --config configs/dit/fmnist.yaml data.latents="$out/latents" output_dir="$out/dit" \
   schedule.steps=$dit_steps schedule.eval_every=$dit_steps checkpoint.every=$dit_steps
-$vtp dit sample --model "$out/dit" --per-class 8 --steps 50 --shift 0 --output "$out/samples"
+$vtp dit sample --model "$out/dit" --per-class 20 --steps 50 --shift 0 --cfg 3 --output "$out/samples" \
+  --net "$out/classifier" --reference fmnist-test
 
 echo; echo "report: $out/fmnist/eval.json, $out/fmnist/loss.png, $out/fmnist/reconstructions-step$steps.png"
 echo "        $out/fmnist-gan/eval.json, $out/fmnist-gan/loss.png, $out/fmnist-gan/reconstructions-step$gan_steps.png"
+echo "        $out/eval/{zero-shot,knn,reconstruction}.{json,md}, $out/eval/reconstruction.png"
 echo "        $out/dit/loss.png, $out/dit/samples-step$dit_steps.png, $out/samples/grid.png (generated, one row per class)"
+echo "        $out/samples/generation.md (class consistency and domain FD of the samples)"
 echo "pre-training:"; cat "$out/fmnist/eval.json"; echo
 echo "after the GAN stage:"; cat "$out/fmnist-gan/eval.json"; echo
