@@ -48,16 +48,16 @@ import VTPTensor
 
     /// `vtp train` (`ranks` nil: plain, else under `mpirun -np ranks`); fails the test with the output on error.
     static func train(ranks: Int?, _ args: [String]) throws {
-        let vtp = try CommandLineTests.vtpBinary()
-        let r: (status: Int32, out: String, err: String)
-        if let ranks, let mpirun {
-            r = try CommandLineTests.run(executable: mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)",
-                                                              "-x", "VTP_NUM_THREADS", "-x", "OMP_NUM_THREADS", vtp.path, "train"] + args,
-                                         environment: environment)
-        } else {
-            r = try CommandLineTests.run(executable: vtp, ["train"] + args, environment: environment)
-        }
+        let r = try launch(ranks: ranks, args)
         #expect(r.status == 0, "vtp train \(args) on \(ranks ?? 1) rank(s): \(r.err)")
+    }
+
+    static func launch(ranks: Int?, _ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let vtp = try CommandLineTests.vtpBinary()
+        guard let ranks, let mpirun else { return try CommandLineTests.run(executable: vtp, ["train"] + args, environment: environment) }
+        return try CommandLineTests.run(executable: mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)",
+                                                             "-x", "VTP_NUM_THREADS", "-x", "OMP_NUM_THREADS", vtp.path, "train"] + args,
+                                        environment: environment)
     }
 
     /// Per-step loss terms of a run folder's metrics.jsonl ("loss", "loss/clip", …).
@@ -126,5 +126,16 @@ import VTPTensor
         try Self.expectSameLosses(out("one-two"), as: out("one"), "1 rank then 2")
         try Self.expectSameModel(out("two-one"), as: out("one"), "2 ranks then 1")
         try Self.expectSameModel(out("one-two"), as: out("one"), "1 rank then 2")
+
+        // SigLIP and EMA centring (the other global statistics) on 4 ranks of 2 samples.
+        let other = ["objectives.clip.loss=siglip", "objectives.dino.centering=ema"]
+        try Self.train(ranks: nil, ["--config", yaml.path, "output_dir=\(out("siglip-one").path)"] + other)
+        try Self.train(ranks: 4, ["--config", yaml.path, "output_dir=\(out("siglip-four").path)"] + other)
+        try Self.expectSameLosses(out("siglip-four"), as: out("siglip-one"), "SigLIP + EMA centring, 4 ranks")
+        try Self.expectSameModel(out("siglip-four"), as: out("siglip-one"), "SigLIP + EMA centring, 4 ranks")
+
+        // A global batch that does not divide over the ranks is refused by every rank, naming the setting.
+        let bad = try Self.launch(ranks: 3, ["--config", yaml.path, "output_dir=\(out("three").path)"])
+        #expect(bad.status != 0 && bad.err.contains("schedule.batch_size 8 does not divide over 3 ranks"), "\(bad.err)")
     }
 }
