@@ -30,6 +30,8 @@ public struct DataParallel {
 
     /// One process.
     public static let single = DataParallel(communicator: SingleProcess())
+    /// The ranks this process was launched with (`Distributed.world`: `mpirun`'s, else one).
+    public static var world: DataParallel { DataParallel(communicator: Distributed.world) }
 
     public var rank: Int { communicator.rank }
     public var size: Int { communicator.size }
@@ -44,6 +46,13 @@ public struct DataParallel {
 
     /// This rank's samples of a global batch.
     public func shard<T>(_ batch: [T]) -> [T] { isDistributed ? Array(batch[shardRange(of: batch.count)]) : batch }
+
+    /// This rank's rows of a global batch tensor [B, …] (a constant: for inputs drawn for the whole batch).
+    public func shardRows(_ x: Tensor) -> Tensor {
+        guard isDistributed else { return x }
+        let r = shardRange(of: x.shape[0]), per = x.count / x.shape[0]
+        return Tensor(Array(x.scalars[(r.lowerBound * per)..<(r.upperBound * per)]), shape: [r.count] + x.shape.dropFirst())
+    }
 
     /// A per-sample-mean loss of the local rows, scaled for back-propagation (× 1/N).
     public func local(_ loss: Tensor) -> Tensor { isDistributed ? loss * (1 / Float(size)) : loss }
