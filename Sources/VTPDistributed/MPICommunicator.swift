@@ -6,15 +6,22 @@ import Foundation
 /// The world's error handler is `MPI_ERRORS_RETURN`, so a failed collective (a peer that died, a broken link)
 /// throws `DistributedError.mpi` naming the call and Open MPI's message instead of aborting inside the library.
 /// Only the thread that initialised MPI calls it (`MPI_THREAD_FUNNELED`): the data loader's threads never do.
+///
+/// A rank that dies ends the job (`mpirun` stops the others). A rank that hangs is caught with
+/// `VTP_MPI_TIMEOUT=<seconds>`: a collective still waiting after that long ends its process with a message naming
+/// the collective, and `mpirun` then stops the rest (set it above the longest pause of rank 0: evaluation, checkpoints).
 public final class MPICommunicator: Communicator {
     public let rank: Int
     public let size: Int
     let comm: MPI_Comm?
+    private let watchdog: CollectiveWatchdog?
 
     private init(comm: MPI_Comm?, rank: Int, size: Int) {
         self.comm = comm
         self.rank = rank
         self.size = size
+        let limit = ProcessInfo.processInfo.environment["VTP_MPI_TIMEOUT"].flatMap(Double.init)
+        watchdog = limit.flatMap { $0 > 0 ? CollectiveWatchdog(limit: $0, rank: rank, size: size) : nil }
     }
 
     /// Initialises MPI (once per process) and registers `MPI_Finalize` to run at exit.
@@ -43,7 +50,13 @@ public final class MPICommunicator: Communicator {
         throw DistributedError.mpi(call: call, rank: rank, message: text.isEmpty ? "error code \(code)" : text)
     }
 
-    private func check(_ call: String, _ code: Int32) throws { try Self.check(call, rank: rank, code) }
+    /// Runs one MPI call under the watchdog and turns its error code into `DistributedError`.
+    private func check(_ call: String, _ body: @autoclosure () -> Int32) throws {
+        watchdog?.begin(call)
+        let code = body()
+        watchdog?.end()
+        try Self.check(call, rank: rank, code)
+    }
 
     private func count(_ n: Int) throws -> Int32 {
         guard let c = Int32(exactly: n) else { throw DistributedError.invalid("MPI: \(n) elements exceed one message (2^31 − 1)") }
@@ -103,4 +116,33 @@ public final class MPICommunicator: Communicator {
         MPI_Abort(comm, code)
         exit(code)
     }
+}
+
+/// Ends the process when one collective has waited longer than `limit` seconds (see `MPICommunicator`).
+final class CollectiveWatchdog: @unchecked Sendable {
+    let limit: Double
+    private let lock = NSLock()
+    private var current: (call: String, since: Date)?
+
+    init(limit: Double, rank: Int, size: Int) {
+        self.limit = limit
+        let thread = Thread { [self] in
+            while true {
+                Thread.sleep(forTimeInterval: min(1, limit / 4))
+                lock.lock()
+                let c = current
+                lock.unlock()
+                if let c, Date().timeIntervalSince(c.since) > limit {
+                    let message = "error (rank \(rank) of \(size)): \(c.call) waited more than \(limit) s (VTP_MPI_TIMEOUT): another rank hung or died; ending the job (the last complete checkpoint is intact)\n"
+                    FileHandle.standardError.write(Data(message.utf8))
+                    _exit(1)  // not exit(): MPI_Finalize at exit would wait for the missing rank too
+                }
+            }
+        }
+        thread.name = "VTPDistributed.watchdog"
+        thread.start()
+    }
+
+    func begin(_ call: String) { lock.lock(); current = (call, Date()); lock.unlock() }
+    func end() { lock.lock(); current = nil; lock.unlock() }
 }

@@ -89,8 +89,16 @@ public struct DataParallel {
 
     /// Sums the gradients of `parameters` over ranks, in place. A parameter gets a gradient when any rank has one
     /// (ranks without contribute zeros); one no rank touched keeps none (AdamW skips it, as in one process).
+    /// With `VTP_PROFILE` its time (waiting for the slowest rank included) is reported as "data-parallel all-reduce".
     public func allReduceGradients(_ parameters: [Parameter]) throws {
         guard isDistributed else { return }
+        let began = Profiler.isEnabled ? Profiler.now() : 0
+        defer {
+            if Profiler.isEnabled {
+                Profiler.add("data-parallel all-reduce", Profiler.now() - began)
+                Profiler.mark()
+            }
+        }
         var present = parameters.map { $0.grad == nil ? Float(0) : 1 }
         try communicator.allReduceSum(&present)
         let used = parameters.indices.filter { present[$0] > 0 }
