@@ -76,6 +76,9 @@ public enum Distributed {
     /// True when the process was started by Open MPI's `mpirun`/`mpiexec` (it sets `OMPI_COMM_WORLD_SIZE`).
     public static var launchedByMPI: Bool { ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil }
 
+    /// The number of ranks `mpirun` started (1 without `mpirun`), read without initialising MPI.
+    public static var launchedRanks: Int { ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap { Int($0) } ?? 1 }
+
     /// `MPICommunicator` (MPI initialised on first use, finalised at exit) when launched by `mpirun`, else
     /// `SingleProcess`. A failing `MPI_Init` ends the process with Open MPI's message.
     nonisolated(unsafe) public static let world: any Communicator = {

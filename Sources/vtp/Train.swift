@@ -81,7 +81,9 @@ struct Train: ParsableCommand {
         trainer.stopAfter = stopAfter
         trainer.checkpointAtStop = true
         if world.size > 1 && world.isRoot {
-            note("data-parallel over \(world.size) ranks: \(cfg.schedule.batchSize / world.size) of every \(cfg.schedule.batchSize) samples per rank")
+            let gradients = trainer.models?.trainable.reduce(0) { $0 + $1.1.value.count } ?? 0
+            note(String(format: "data-parallel over %d ranks: %d of every %d samples per rank; %.1f MB of gradients all-reduced per step",
+                        world.size, cfg.schedule.batchSize / world.size, cfg.schedule.batchSize, Double(gradients * 4) / 1e6))
         }
         Profiler.isEnabled = ProcessInfo.processInfo.environment["VTP_PROFILE"] != nil
         try trainer.run()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VTPData
+import VTPDistributed
 import VTPGeneration
 import VTPModels
 import VTPTraining
@@ -37,6 +38,9 @@ struct DitExtract: ParsableCommand {
     func validate() throws {
         if shardSize < 1 { throw ValidationError("--shard-size must be at least 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if Distributed.launchedRanks > 1 {
+            throw ValidationError("vtp dit extract runs in one process: start it without mpirun (\(Distributed.launchedRanks) ranks would write the same shards)")
+        }
     }
 
     func run() throws {
