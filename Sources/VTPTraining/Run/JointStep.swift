@@ -20,7 +20,7 @@ public struct StepLosses {
 /// reconstruction). SSL: the EMA teacher sees the two global crops unmasked; the student sees them with iBOT
 /// masks, and the local crops; DINO pairs every student crop with the other global crop of the teacher.
 ///
-/// Data-parallel (`parallel` over N ranks): every rank takes its shard of each global batch; the iBOT masks are
+/// Data-parallel (`parallel` over N ranks): every rank loads its shard of each global batch; the iBOT masks are
 /// drawn for the global batch and sliced; CLIP/SigLIP and KoLeo see the global batch; the DINO/iBOT centres and
 /// Sinkhorn-Knopp use global sums (`DataParallel`). With no sample drop (`drop_path: 0`) the steps equal one
 /// process's with the same global batch; with sample drop each rank drops within its own shard (as dinov2 per GPU).
@@ -65,19 +65,21 @@ public final class JointStep: TrainStep {
         schedules = TrainingSchedules(config: config)
         let clipOnly = o.clip.enabled && !o.dino.enabled && !o.reconstruction.enabled
         let multiCrop = o.dino.enabled ? try MultiCropAugmentation(section: config.data) : nil
+        let shard = parallel.isDistributed ? (index: parallel.rank, count: parallel.size) : nil
         loader = try data.stream(batchSize: clipOnly ? o.clip.batchSize : config.schedule.batchSize, seed: config.rngSeed,
-                                 multiCrop: multiCrop)
+                                 multiCrop: multiCrop, shard: shard)
         let ownCLIPStream = o.clip.enabled && !clipOnly && o.clip.batchSize != config.schedule.batchSize
-        clipLoader = ownCLIPStream ? try data.stream(batchSize: o.clip.batchSize, seed: config.rngSeed &+ 0xC11B, multiCrop: nil) : nil
+        clipLoader = ownCLIPStream
+            ? try data.stream(batchSize: o.clip.batchSize, seed: config.rngSeed &+ 0xC11B, multiCrop: nil, shard: shard) : nil
         rng = RNG(seed: config.rngSeed)
         precision = config.precision == .bf16 ? .bf16 : .f32
     }
 
     public func run(step i: Int) throws -> StepRecord {
         let sched = schedules.values(at: i)
-        let globalBatch = try loader.next().samples.map(\.value)
-        let globalCLIPBatch = try clipLoader?.next().samples.map(\.value)
-        let batch = parallel.shard(globalBatch), clipBatch = globalCLIPBatch.map { parallel.shard($0) }
+        // This rank's shard of the global batches (the loaders read every sample, transform only the shard's).
+        let batch = try loader.next().samples.map(\.value)
+        let clipBatch = try clipLoader?.next().samples.map(\.value)
         models.student.zeroGrad()
         models.studentHead?.zeroGrad()
         let terms = try MatmulMode.with(precision) { () -> [(String, Float)] in
@@ -93,7 +95,7 @@ public final class JointStep: TrainStep {
         if let scale = models.student.logitScale { CLIPLoss.clampLogitScale(scale) }
         models.updateTeacher(momentum: Float(sched.teacherMomentum))
         return StepRecord(terms: terms, lr: sched.lr, weightDecay: sched.weightDecay, gradNorm: gradNorm,
-                          samples: globalBatch.count + (globalCLIPBatch?.count ?? 0))
+                          samples: (batch.count + (clipBatch?.count ?? 0)) * parallel.size)
     }
 
     public func save(into s: inout TrainingState) {
