@@ -24,12 +24,13 @@ extension Trainer {
         let step: any TrainStep = config.objectives.gan.enabled
             ? try DecoderGANStep(config: config, models: models, data: data)
             : try JointStep(config: config, models: models, data: data, parallel: DataParallel(communicator: communicator))
-        let evaluation = try HeldOutEvaluation(model: models.student, data: data, images: config.data.evalImages)
+        // Rank 0 evaluates (the others would only wait for it).
+        let evaluation = communicator.isRoot ? try HeldOutEvaluation(model: models.student, data: data, images: config.data.evalImages) : nil
         let settings = RunSettings(outputURL: config.outputURL, steps: config.schedule.steps, logEvery: config.schedule.logEvery,
                                    evalEvery: config.schedule.evalEvery, checkpointEvery: config.checkpoint.every,
                                    keepLast: config.checkpoint.keepLast, resume: config.checkpoint.resume,
                                    configYAML: config.resolvedYAML())
-        try self.init(step: step, settings: settings, hooks: [evaluation], checkpoints: checkpoints, resumeFrom: latest,
+        try self.init(step: step, settings: settings, hooks: evaluation.map { [$0] } ?? [], checkpoints: checkpoints, resumeFrom: latest,
                       communicator: communicator)
     }
 
