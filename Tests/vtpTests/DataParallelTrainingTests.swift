@@ -139,8 +139,8 @@ import VTPTensor
         #expect(bad.status != 0 && bad.err.contains("schedule.batch_size 8 does not divide over 3 ranks"), "\(bad.err)")
     }
 
-    /// `vtp dit train` on latents extracted with a tiny tokenizer: 2 ranks, stopped and resumed with 1, take the
-    /// steps of one process.
+    /// `vtp dit extract` on 2 ranks writes the folder one process writes, byte for byte; `vtp dit train` on those
+    /// latents: 2 ranks, stopped and resumed with 1, take the steps of one process.
     @Test func ditTrainingOnTwoRanksTakesTheStepsOfOneProcess() throws {
         guard Self.mpirun != nil, FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") else {
             print("SKIPPED DataParallelTrainingTests DiT: needs mpirun (openmpi-bin) and dataset-fashion-mnist (scripts/setup.sh)")
@@ -153,9 +153,22 @@ import VTPTensor
         let yaml = out("tiny.yaml")
         try Data(Self.config.utf8).write(to: yaml)
         try Self.train(ranks: nil, ["--config", yaml.path, "output_dir=\(out("tokenizer").path)", "schedule.steps=1"])
-        let extract = try CommandLineTests.run(["dit", "extract", "--tokenizer", out("tokenizer").path, "--data", "fmnist-test",
-                                                "--limit", "48", "--output", out("latents").path])
-        #expect(extract.status == 0, "\(extract.err)")
+        let vtp = try CommandLineTests.vtpBinary().path
+        let extract = ["dit", "extract", "--tokenizer", out("tokenizer").path, "--data", "fmnist-test", "--limit", "48", "--shard-size", "16"]
+        let one = try CommandLineTests.run(executable: URL(fileURLWithPath: vtp), extract + ["--output", out("latents").path],
+                                           environment: Self.environment)
+        #expect(one.status == 0, "\(one.err)")
+        let two = try CommandLineTests.run(executable: try #require(Self.mpirun),
+                                           ["--allow-run-as-root", "--oversubscribe", "-np", "2", "-x", "VTP_NUM_THREADS", "-x", "OMP_NUM_THREADS",
+                                            vtp] + extract + ["--output", out("latents-2").path], environment: Self.environment)
+        #expect(two.status == 0, "\(two.err)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out("latents").path).sorted()
+        let files2 = try FileManager.default.contentsOfDirectory(atPath: out("latents-2").path).sorted()
+        #expect(files.count == 5 && files2 == files, "\(files) vs \(files2)")
+        for f in files {
+            let a = try Data(contentsOf: out("latents").appendingPathComponent(f)), b = try Data(contentsOf: out("latents-2").appendingPathComponent(f))
+            #expect(a == b, "dit extract on 2 ranks: \(f) differs from one process's")
+        }
         let dit = out("dit.yaml")
         try Data("""
         model: {preset: T/1, hidden_size: 32, depth: 2, num_heads: 2}
@@ -167,7 +180,6 @@ import VTPTensor
         checkpoint: {every: 2, keep_last: 3}
         seed: 5
         """.utf8).write(to: dit)
-        let vtp = try CommandLineTests.vtpBinary().path
         func ditTrain(ranks: Int?, _ args: [String]) throws {
             let r = ranks == nil
                 ? try CommandLineTests.run(executable: URL(fileURLWithPath: vtp), ["dit", "train"] + args, environment: Self.environment)

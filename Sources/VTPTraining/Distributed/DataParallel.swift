@@ -79,6 +79,9 @@ public struct DataParallel {
         return Tensor.custom(x.detached(), inputs: [x], name: "dataParallelShare") { g in [g * k] }
     }
 
+    /// Waits until every rank has called it.
+    public func barrier() throws { try communicator.barrier() }
+
     /// Averages loss terms over ranks (every rank must pass the same names in the same order).
     public func averageTerms(_ terms: [(String, Float)]) throws -> [(String, Float)] {
         guard isDistributed else { return terms }
