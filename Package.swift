@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "VTPEval", targets: ["VTPEval"]),
         .library(name: "VTPTraining", targets: ["VTPTraining"]),
         .library(name: "VTPGeneration", targets: ["VTPGeneration"]),
+        .library(name: "VTPDistributed", targets: ["VTPDistributed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,6 +35,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK"),
+        // Data-parallel training (issue 12): Open MPI, linked at build time (Debian libopenmpi-dev, scripts/setup.sh).
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]),
+        .target(name: "VTPDistributed", dependencies: ["CMPI"], swiftSettings: optimisedFlags),
         .target(
             name: "CVTPData", path: "Sources/CVTPData",
             cSettings: portable ? [] : [.unsafeFlags(["-O2"])],
@@ -52,17 +57,17 @@ let package = Package(
             name: "VTPEval", dependencies: ["VTPModels", "VTPData", "CLAPACK"],
             resources: [.copy("Resources/imagenet_classnames.txt")], swiftSettings: optimisedFlags),
         .target(name: "VTPGeneration", dependencies: ["VTPModels", "VTPData", "VTPTensor", "VTPEval", "VTPTraining"], swiftSettings: optimisedFlags),
-        .target(name: "VTPTraining", dependencies: ["VTPModels", "VTPData", "VTPEval", "Yams"], swiftSettings: optimisedFlags),
+        .target(name: "VTPTraining", dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPDistributed", "Yams"], swiftSettings: optimisedFlags),
         .executableTarget(
             name: "vtp",
-            dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTraining", "VTPGeneration", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTraining", "VTPGeneration", "VTPDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "vtp-bench", dependencies: ["VTPModels", "VTPData", "CVTPKernels"], path: "bench/swift", swiftSettings: optimisedFlags),
         .target(name: "VTPTestSupport", dependencies: ["VTPTensor"], path: "Tests/VTPTestSupport"),
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),
         .testTarget(name: "VTPModelsTests", dependencies: ["VTPModels", "VTPData", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining", "VTPTestSupport"]),
+        .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining", "VTPTestSupport", "VTPDistributed"]),
         .testTarget(name: "vtpTests", dependencies: ["vtp", "VTPTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "VTPGenerationTests", dependencies: ["VTPGeneration", "VTPTraining", "VTPData", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),

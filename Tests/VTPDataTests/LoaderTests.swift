@@ -127,6 +127,33 @@ struct LoaderTests {
         #expect(perEpoch == [0: 4, 1: 4, 2: 4])
     }
 
+    /// Sharded loaders (data-parallel ranks) hand out their slices of the very batches of one loader — bad samples
+    /// skipped, epochs and cursors included — and resume from the global cursor.
+    @Test func shardsSliceTheBatchesOfOneLoader() throws {
+        let ds = CountingDataset(count: 23, bad: [4, 9, 17])
+        let whole = try tagged(ds, batchSize: 6, seed: 5, workers: 2)
+        let shards = try (0..<3).map { r in
+            try DataLoader(dataset: ds, batchSize: 6, seed: 5, workers: r, shard: (index: r, count: 3)) { sample, rng in
+                [Int(sample.image.pixels[0]), rng.int(below: 1_000_000)]
+            }
+        }
+        for _ in 0..<10 {
+            let batch = try whole.next()
+            let parts = try shards.map { try $0.next() }
+            #expect(parts.flatMap(\.values) == batch.values && parts.allSatisfy { $0.count == 2 })
+            #expect(parts.allSatisfy { $0.epoch == batch.epoch && $0.start == batch.start && $0.end == batch.end })
+        }
+        #expect(shards[1].issues.compactMap(\.index).sorted() == [4, 9, 17] && shards[1].cursor == whole.cursor)
+        let resumed = try DataLoader(dataset: ds, batchSize: 6, seed: 5, workers: 1, shard: (index: 2, count: 3)) { sample, rng in
+            [Int(sample.image.pixels[0]), rng.int(below: 1_000_000)]
+        }
+        try resumed.restore(whole.cursor)
+        #expect(try resumed.next().values == Array(try whole.next().values[4..<6]))
+        #expect(throws: DataLoaderError.self) {
+            try DataLoader(dataset: ds, batchSize: 5, seed: 5, shard: (index: 0, count: 2)) { _, _ in 0 }
+        }
+    }
+
     @Test func transformErrorsAreIssuesToo() throws {
         struct Odd: Error, CustomStringConvertible { var description: String { "odd sample" } }
         let ds = CountingDataset(count: 10)

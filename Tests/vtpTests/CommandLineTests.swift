@@ -43,14 +43,24 @@ import VTPTensor
         }
     }
 
-    /// Runs the built `vtp` binary.
-    static func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    /// The built `vtp` binary (next to the test bundle's runner).
+    static func vtpBinary() throws -> URL {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [bin, bin.deletingLastPathComponent()].map { $0.appendingPathComponent("vtp") }
-        let exe = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "no vtp binary near \(bin.path)")
+        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "no vtp binary near \(bin.path)")
+    }
+
+    /// Runs the built `vtp` binary.
+    static func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        try run(executable: try vtpBinary(), args)
+    }
+
+    /// Runs `executable` with `args` (and `environment` added to this process's), collecting its exit status and output.
+    static func run(executable exe: URL, _ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = exe
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

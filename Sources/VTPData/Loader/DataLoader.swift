@@ -64,6 +64,11 @@ public enum DataLoaderError: Error, CustomStringConvertible, Equatable {
 /// short last batch is dropped). A sample whose loading or transform throws is skipped and recorded once in
 /// `issues` (it fails identically every time). So the batches depend only on (dataset, seed, batchSize,
 /// shuffle, dropLast, transform) and the cursor — not on `workers` or timing.
+///
+/// Sharded (`shard: (index, count)`, data-parallel training): the batches are the same global batches, but each
+/// holds only positions `index·b ..< (index + 1)·b` of them (b = batchSize / count); every sample of the global
+/// batch is read (so the skipped samples and the cursor are those of one process) and only the shard's are
+/// transformed, in parallel, when `next()` hands the batch out.
 public final class DataLoader<Value: Sendable>: @unchecked Sendable {
     public typealias Transform = @Sendable (ImageTextSample, inout RNG) throws -> Value
 
@@ -73,12 +78,14 @@ public final class DataLoader<Value: Sendable>: @unchecked Sendable {
     public let shuffle: Bool
     public let dropLast: Bool
     public let workers: Int
+    /// This loader's shard of each global batch (nil: the whole batch).
+    public let shard: (index: Int, count: Int)?
     private let core: LoaderCore<Value>
 
     /// `workers` background threads (0 = load on the calling thread) keep up to `prefetchBatches`
     /// batches' worth of samples ready.
     public init(dataset: any ImageTextDataset, batchSize: Int, seed: UInt64 = 0, shuffle: Bool = true,
-                dropLast: Bool = true, workers: Int = 2, prefetchBatches: Int = 4,
+                dropLast: Bool = true, workers: Int = 2, prefetchBatches: Int = 4, shard: (index: Int, count: Int)? = nil,
                 transform: @escaping Transform) throws {
         guard batchSize >= 1 else { throw DataLoaderError.invalidArgument("batchSize must be >= 1 (got \(batchSize))") }
         guard workers >= 0 else { throw DataLoaderError.invalidArgument("workers must be >= 0 (got \(workers))") }
@@ -87,13 +94,19 @@ public final class DataLoader<Value: Sendable>: @unchecked Sendable {
         if dropLast && batchSize > dataset.count {
             throw DataLoaderError.invalidArgument("batchSize \(batchSize) exceeds the dataset's \(dataset.count) samples with dropLast")
         }
+        if let shard {
+            guard shard.count >= 1, (0..<shard.count).contains(shard.index), batchSize % shard.count == 0, dropLast else {
+                throw DataLoaderError.invalidArgument("shard \(shard.index) of \(shard.count) needs dropLast and a batchSize (\(batchSize)) that divides into \(shard.count)")
+            }
+        }
         self.dataset = dataset
         self.batchSize = batchSize
         self.seed = seed
         self.shuffle = shuffle
         self.dropLast = dropLast
         self.workers = workers
-        core = LoaderCore(dataset: dataset, seed: seed, shuffle: shuffle, window: prefetchBatches * batchSize,
+        self.shard = shard
+        core = LoaderCore(dataset: dataset, seed: seed, shuffle: shuffle, window: prefetchBatches * batchSize, shard: shard,
                           transform: transform)
         core.start(workers: workers)
     }

@@ -8,6 +8,8 @@ import VTPTensor
 final class LoaderCore<Value: Sendable>: @unchecked Sendable {
     enum Outcome {
         case loaded(LoadedSample<Value>)
+        /// Read but not yet transformed (sharded loading transforms only the shard's samples).
+        case read(index: Int, sample: ImageTextSample)
         case failed(DataIssue)
     }
 
@@ -17,6 +19,8 @@ final class LoaderCore<Value: Sendable>: @unchecked Sendable {
     let shuffle: Bool
     let window: Int
     let transform: DataLoader<Value>.Transform
+    /// Sharded loading: workers only read samples; `nextBatch` transforms the shard's positions of each batch.
+    let shard: (index: Int, count: Int)?
 
     private let condition = NSCondition()
     private var generation = 0
@@ -34,8 +38,9 @@ final class LoaderCore<Value: Sendable>: @unchecked Sendable {
     private var runStartSeq = 0
     private var goodInEpoch = 0
 
-    init(dataset: any ImageTextDataset, seed: UInt64, shuffle: Bool, window: Int,
+    init(dataset: any ImageTextDataset, seed: UInt64, shuffle: Bool, window: Int, shard: (index: Int, count: Int)? = nil,
          transform: @escaping DataLoader<Value>.Transform) {
+        self.shard = shard
         self.dataset = dataset
         self.count = dataset.count
         self.seed = seed
@@ -100,21 +105,32 @@ final class LoaderCore<Value: Sendable>: @unchecked Sendable {
         return orders[epoch]![seq % count]
     }
 
-    /// Loads and transforms one sample (no lock needed: depends only on its arguments).
+    /// Loads and transforms one sample (no lock needed: depends only on its arguments); sharded, only reads it.
     private func load(index: Int, epoch: Int) -> Outcome {
         var key = "sample \(index)"
         do {
             let sample = try dataset.sample(index)
             key = sample.key
-            var rng = DataLoader<Value>.sampleRNG(seed: seed, epoch: epoch, index: index)
-            let value = try transform(sample, &rng)
-            return .loaded(LoadedSample(index: index, key: sample.key, caption: sample.caption, label: sample.label,
-                                        value: value))
-        } catch let DatasetError.badSample(source, reason) {
-            return .failed(DataIssue(index: index, source: source, reason: reason))
-        } catch let error as DatasetError {
-            return .failed(DataIssue(index: index, source: key, reason: error.description))
+            if shard != nil { return .read(index: index, sample: sample) }
+            return try transformed(sample, index: index, epoch: epoch)
         } catch {
+            return failure(error, index: index, key: key)
+        }
+    }
+
+    private func transformed(_ sample: ImageTextSample, index: Int, epoch: Int) throws -> Outcome {
+        var rng = DataLoader<Value>.sampleRNG(seed: seed, epoch: epoch, index: index)
+        let value = try transform(sample, &rng)
+        return .loaded(LoadedSample(index: index, key: sample.key, caption: sample.caption, label: sample.label, value: value))
+    }
+
+    private func failure(_ error: any Error, index: Int, key: String) -> Outcome {
+        switch error {
+        case let DatasetError.badSample(source, reason):
+            return .failed(DataIssue(index: index, source: source, reason: reason))
+        case let error as DatasetError:
+            return .failed(DataIssue(index: index, source: key, reason: error.description))
+        default:
             return .failed(DataIssue(index: index, source: key, reason: "\(error)"))
         }
     }
@@ -150,10 +166,16 @@ final class LoaderCore<Value: Sendable>: @unchecked Sendable {
     }
 
     func nextBatch(batchSize: Int, dropLast: Bool) throws -> DataBatch<Value> {
+        let (outcomes, epoch, start, end) = try nextOutcomes(batchSize: batchSize, dropLast: dropLast)
+        return DataBatch(epoch: epoch, samples: try values(outcomes, epoch: epoch), start: start, end: end)
+    }
+
+    /// The next batch's outcomes (good samples only) in order, its epoch and cursors.
+    private func nextOutcomes(batchSize: Int, dropLast: Bool) throws -> ([Outcome], Int, DataCursor, DataCursor) {
         condition.lock()
         defer { condition.unlock() }
         guard !stopped else { throw DataLoaderError.closed }
-        var samples: [LoadedSample<Value>] = []
+        var samples: [Outcome] = []
         samples.reserveCapacity(batchSize)
         var startSeq = consumeSeq
         var epoch = consumeSeq / count
@@ -173,8 +195,8 @@ final class LoaderCore<Value: Sendable>: @unchecked Sendable {
             consumeSeq += 1
             condition.broadcast()  // frees a slot of the prefetch window
             switch outcome {
-            case .loaded(let sample):
-                samples.append(sample)
+            case .loaded, .read:
+                samples.append(outcome)
                 goodInEpoch += 1
             case .failed(let issue):
                 if let i = issue.index, issueIndices.insert(i).inserted { issueList.append(issue) }
@@ -183,6 +205,40 @@ final class LoaderCore<Value: Sendable>: @unchecked Sendable {
         lastBatchEpoch = epoch
         let start = DataCursor(epoch: startSeq / count, position: startSeq % count)
         let end = DataCursor(epoch: consumeSeq / count, position: consumeSeq % count)
-        return DataBatch(epoch: epoch, samples: samples, start: start, end: end)
+        return (samples, epoch, start, end)
     }
+
+    /// The batch's samples; sharded, the shard's positions of it, transformed now (in parallel). The batch (which
+    /// samples, in which order) was fixed by reading, so a transform that throws here cannot be skipped as one
+    /// process would: it ends the batch with the error (the training transforms never throw).
+    private func values(_ batch: [Outcome], epoch: Int) throws -> [LoadedSample<Value>] {
+        guard let shard else {
+            return batch.compactMap { if case .loaded(let s) = $0 { return s } else { return nil } }
+        }
+        precondition(batch.count % shard.count == 0, "LoaderCore: a batch of \(batch.count) does not split into \(shard.count) shards")
+        let b = batch.count / shard.count
+        let mine = Array(batch[(shard.index * b)..<((shard.index + 1) * b)])
+        var out = [Outcome?](repeating: nil, count: mine.count)
+        out.withUnsafeMutableBufferPointer { slots in
+            let slots = UnsafeSendable(slots)
+            DispatchQueue.concurrentPerform(iterations: mine.count) { k in
+                guard case .read(let index, let sample) = mine[k] else { return }
+                do { slots.value[k] = try transformed(sample, index: index, epoch: epoch) }
+                catch { slots.value[k] = failure(error, index: index, key: sample.key) }
+            }
+        }
+        return try out.map { outcome in
+            switch outcome {
+            case .loaded(let s)?: return s
+            case .failed(let issue)?: throw DatasetError.badSample(source: issue.source, reason: issue.reason)
+            default: preconditionFailure("LoaderCore: a sharded batch holds an untransformed sample")
+            }
+        }
+    }
+}
+
+/// A value handed to `concurrentPerform`'s iterations, each of which touches only its own elements.
+private struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -16,6 +16,10 @@ import VTPTraining
 /// then AdamW (constant learning rate) and the EMA of the weights (decay from step 0, as the official code).
 /// The data order is a seeded permutation per epoch; its cursor, the random state, the optimizer moments and the
 /// EMA weights are in the checkpoint, so a resumed run continues with the same per-step losses.
+///
+/// Data-parallel (`parallel` over N ranks), every rank draws the flips, label drops, times and noise of the whole
+/// global batch (as one process does) and trains on its rows; the mean losses are scaled by 1/N and the gradients
+/// summed over ranks (`DataParallel`), so the steps are one process's with the same global batch.
 public final class DiTTrainStep: TrainStep {
     public let model: LightningDiT
     /// The EMA weights (what sampling uses).
@@ -27,10 +31,16 @@ public final class DiTTrainStep: TrainStep {
     var rng: RNG
     var cursor = DataCursor()
     var order: [Int] = []
+    /// The ranks sharing each global batch (one process by default).
+    public let parallel: DataParallel
 
-    public init(config: DiTTrainConfig, data: LatentSet, model: LightningDiT? = nil) throws {
+    public init(config: DiTTrainConfig, data: LatentSet, model: LightningDiT? = nil, parallel: DataParallel = .single) throws {
+        guard config.schedule.batchSize % parallel.size == 0 else {
+            throw GenerationError.invalidSettings("schedule.batch_size \(config.schedule.batchSize) does not divide over \(parallel.size) ranks (each rank takes an equal shard of the global batch)")
+        }
         self.config = config
         self.data = data
+        self.parallel = parallel
         let arch = try config.model.resolve(latents: data.info)
         let m = try model ?? LightningDiT(config: arch, seed: config.rngSeed)
         guard m.config == arch else {
@@ -76,19 +86,20 @@ public final class DiTTrainStep: TrainStep {
             let drop = nullClass != nil && rng.bernoulli(Float(model.config.classDropoutProb))
             labels.append(drop ? nullClass! : data.labels[j])
         }
-        let x1 = try data.statistics.normalize(Tensor(values, shape: [b, c, h, w]))
-        let t = times.sample(b, rng: &rng)
-        let x0 = Tensor.randomNormal([b, c, h, w], rng: &rng)
+        let x1 = parallel.shardRows(try data.statistics.normalize(Tensor(values, shape: [b, c, h, w])))
+        let t = parallel.shard(times.sample(b, rng: &rng))
+        let x0 = parallel.shardRows(Tensor.randomNormal([b, c, h, w], rng: &rng))
         model.zeroGrad()
         let precision: MatmulPrecision = config.precision == .bf16 ? .bf16 : .f32
         let terms = try MatmulMode.with(precision) { () -> [(String, Float)] in
-            let f = try model.flowMatchingTerms(data: x1, noise: x0, t: t, y: labels)
+            let f = try model.flowMatchingTerms(data: x1, noise: x0, t: t, y: parallel.shard(labels))
             let total = f.total(cosineWeight: Float(config.objective.cosineWeight))
-            let out = [("loss", total.item), ("mse", f.loss.mean().item), ("cos", f.cosLoss.mean().item)]
+            let out = try parallel.averageTerms([("loss", total.item), ("mse", f.loss.mean().item), ("cos", f.cosLoss.mean().item)])
             try NaNGuard.check(step: i + 1, terms: out.map { ($0.0, Double($0.1)) }, gradNorm: nil)
-            total.backward()
+            parallel.local(total).backward()
             return out
         }
+        try parallel.allReduceGradients(optimizer.adamw.allParameters)
         let gradNorm = try optimizer.update(step: i, lr: config.optimizer.lr, weightDecay: config.optimizer.weightDecay)
         EMA.update(target: ema, source: model, momentum: Float(config.ema.decay))
         return StepRecord(terms: terms, lr: config.optimizer.lr, weightDecay: config.optimizer.weightDecay, gradNorm: gradNorm, samples: b)

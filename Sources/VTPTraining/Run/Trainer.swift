@@ -1,4 +1,5 @@
 import Foundation
+import VTPDistributed
 import VTPTensor
 
 /// How a run is scheduled and where it writes: the parts of a configuration `Trainer` itself reads.
@@ -43,6 +44,10 @@ public struct RunSettings: Sendable {
 /// ```
 /// With `settings.resume` a run continues from the newest complete checkpoint in its folder and reproduces the
 /// per-step losses of an uninterrupted run.
+///
+/// Data-parallel (a `communicator` of N ranks, the step built with the same `DataParallel`), every rank runs the
+/// steps; rank 0 alone writes the run folder (configuration, metrics, checkpoints, plots) and runs the evaluation
+/// hooks, and prints. Every rank resumes from the same checkpoint, whatever N was when it was written.
 public final class Trainer {
     public let step: any TrainStep
     public let settings: RunSettings
@@ -54,13 +59,20 @@ public final class Trainer {
     public private(set) var history: [[(String, Float)]] = []
     /// Stops after this many steps even if `settings.steps` is larger (simulates a crash in tests).
     public var stopAfter: Int?
+    /// Write a checkpoint when stopping at `stopAfter` (a planned stop, e.g. a job's time limit) rather than end as
+    /// a crash would.
+    public var checkpointAtStop = false
     /// Prints progress and messages (stderr); tests silence it.
     public var verbose = true
+    /// The ranks running this trainer (rank 0 writes and prints).
+    public let communicator: any Communicator
 
     /// - Parameter resumeFrom: the checkpoint the step's models were built from (`checkpoints.loadLatest()`);
     ///   the step's state is restored from it and the run continues after its step.
     public init(step: any TrainStep, settings: RunSettings, hooks: [any EvaluationHook] = [],
-                checkpoints: CheckpointManager, resumeFrom latest: LoadedCheckpoint?) throws {
+                checkpoints: CheckpointManager, resumeFrom latest: LoadedCheckpoint?,
+                communicator: any Communicator = SingleProcess()) throws {
+        self.communicator = communicator
         self.step = step
         self.settings = settings
         self.hooks = hooks
@@ -73,22 +85,32 @@ public final class Trainer {
         }
     }
 
-    func note(_ s: String) { if verbose { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) } }
+    func note(_ s: String) { if verbose && communicator.isRoot { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) } }
 
     /// Trains until `settings.steps` (or `stopAfter`), checkpointing, logging and evaluating on the way.
     public func run() throws {
         let out = settings.outputURL
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        try DurableFiles.writeAtomically(Data(settings.configYAML.utf8), to: out.appendingPathComponent(settings.configFileName))
+        let root = communicator.isRoot
         let metricsURL = out.appendingPathComponent("metrics.jsonl")
-        let metrics = try MetricsLogger(url: metricsURL, resumingAt: completedSteps)
-        defer { metrics.close() }
+        var metrics: MetricsLogger? = nil
+        if root {
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            try DurableFiles.writeAtomically(Data(settings.configYAML.utf8), to: out.appendingPathComponent(settings.configFileName))
+            metrics = try MetricsLogger(url: metricsURL, resumingAt: completedSteps)
+        }
+        defer { metrics?.close() }
         let total = settings.steps
-        let progress = ProgressLine(totalSteps: total, interactive: verbose ? nil : false, everySteps: settings.logEvery,
-                                    output: verbose ? { FileHandle.standardError.write($0.data(using: .utf8)!) } : { _ in })
+        let printing = verbose && root
+        let progress = ProgressLine(totalSteps: total, interactive: printing ? nil : false, everySteps: settings.logEvery,
+                                    output: printing ? { FileHandle.standardError.write($0.data(using: .utf8)!) } : { _ in })
         let start = Date()
         while completedSteps < total {
-            if let stopAfter, completedSteps >= stopAfter { break }
+            if let stopAfter, completedSteps >= stopAfter {
+                if checkpointAtStop && communicator.isRoot && completedSteps % max(settings.checkpointEvery, 1) != 0 {
+                    try saveCheckpoint()
+                }
+                break
+            }
             let t0 = Date()
             if Profiler.isEnabled { Profiler.mark() }
             let r = try step.run(step: completedSteps)
@@ -98,11 +120,12 @@ public final class Trainer {
             var terms: [String: Double] = [:]
             for (k, v) in r.terms.dropFirst() { terms[k] = Double(v) }
             let loss = Double(r.terms.first?.1 ?? .nan)
-            try metrics.log(MetricsRecord(step: completedSteps, loss: loss, terms: terms, lr: r.lr, weightDecay: r.weightDecay,
+            try metrics?.log(MetricsRecord(step: completedSteps, loss: loss, terms: terms, lr: r.lr, weightDecay: r.weightDecay,
                                           gradNorm: r.gradNorm, imagesPerSecond: Double(r.samples) / max(dt, 1e-9),
                                           elapsed: Date().timeIntervalSince(start)))
             progress.update(step: completedSteps, loss: loss, images: r.samples)
             let last = completedSteps == total
+            guard root else { continue }
             if completedSteps % max(settings.checkpointEvery, 1) == 0 || last { try saveCheckpoint() }
             if (settings.evalEvery > 0 && completedSteps % settings.evalEvery == 0) || last {
                 for hook in hooks { progress.message(try hook.evaluate(step: completedSteps, directory: out)) }

@@ -48,9 +48,11 @@ public struct TrainingData {
     }
 
     /// A seeded, resumable loader of the training split: `batchSize` samples per batch, resized (and flipped) to
-    /// `data.image_size`, with the multi-crop views when `multiCrop` is given.
-    public func stream(batchSize: Int, seed: UInt64, multiCrop: MultiCropAugmentation?) throws -> DataLoader<TrainSample> {
-        try DataLoader(dataset: train, batchSize: batchSize, seed: seed, shuffle: section.shuffle, workers: section.workers,
+    /// `data.image_size`, with the multi-crop views when `multiCrop` is given; with `shard`, only that shard of
+    /// each batch (`DataLoader`).
+    public func stream(batchSize: Int, seed: UInt64, multiCrop: MultiCropAugmentation?,
+                       shard: (index: Int, count: Int)? = nil) throws -> DataLoader<TrainSample> {
+        try DataLoader(dataset: train, batchSize: batchSize, seed: seed, shuffle: section.shuffle, workers: section.workers, shard: shard,
                        transform: Self.transform(imageSize: section.imageSize, flip: section.randomFlip, multiCrop: multiCrop,
                                                  captionFallback: "a photo."))
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VTPData
+import VTPDistributed
 import VTPGeneration
 import VTPModels
 import VTPTraining
@@ -39,13 +40,28 @@ struct DitExtract: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
+    /// Under `mpirun` the ranks share the shards (output on a shared file system); an error on one rank ends all.
     func run() throws {
+        let world = Distributed.world
+        do {
+            try extract(DataParallel(communicator: world))
+        } catch where world.size > 1 {
+            world.abort(message: "error (rank \(world.rank) of \(world.size)): \(VTP.message(for: error))", code: 1)
+        }
+    }
+
+    private func extract(_ parallel: DataParallel) throws {
         let dir = try InitialWeights.modelDirectory(for: tokenizer)
         let info = try LatentExtraction.extract(tokenizer: try VTPModel.load(directory: dir), tokenizerPath: dir.path,
                                                 dataset: try LabelledImages.open(data, limit: limit), output: URL(fileURLWithPath: output),
-                                                shardSize: shardSize) { done, total in
-            FileHandle.standardError.write(Data("\rlatents \(done)/\(total)\(done == total ? "\n" : "")".utf8))
+                                                shardSize: shardSize, parallel: parallel) { done, total in
+            if parallel.isDistributed {
+                FileHandle.standardError.write(Data("rank \(parallel.rank): latents up to \(done) of \(total)\n".utf8))
+            } else {
+                FileHandle.standardError.write(Data("\rlatents \(done)/\(total)\(done == total ? "\n" : "")".utf8))
+            }
         }
+        guard parallel.rank == 0 else { return }
         print("\(info.count) latents [\(info.channels), \(info.height), \(info.width)] of \(info.classNames.count) classes -> \(output)")
     }
 }

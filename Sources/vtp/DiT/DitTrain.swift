@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VTPDistributed
 import VTPGeneration
 import VTPTensor
 import VTPTraining
@@ -16,6 +17,8 @@ struct DitTrain: ParsableCommand {
 
         Writes <output_dir>/metrics.jsonl, loss.png, samples-step*.png and checkpoints/step-*/ (config.json + \
         model.safetensors in the official format, the EMA weights in ema/, the training state).
+
+        Under `mpirun -np N` every global batch is split over the N ranks (README, "Data-parallel training (MPI)").
         """)
 
     @Option(name: .long, help: "Run description (YAML).")
@@ -34,7 +37,17 @@ struct DitTrain: ParsableCommand {
         if (config == nil) == (resume == nil) { throw ValidationError("give exactly one of --config or --resume") }
     }
 
+    /// Under `mpirun`, an error on one rank ends every rank (MPI_Abort) with its message.
     func run() throws {
+        let world = Distributed.world
+        do {
+            try train(DataParallel(communicator: world))
+        } catch where world.size > 1 {
+            world.abort(message: "error (rank \(world.rank) of \(world.size)): \(VTP.message(for: error))", code: 1)
+        }
+    }
+
+    private func train(_ parallel: DataParallel) throws {
         var cfg: DiTTrainConfig
         if let resume {
             cfg = try DiTTrainConfig.load(from: URL(fileURLWithPath: resume).appendingPathComponent("dit_config.yaml"), overrides: overrides)
@@ -43,8 +56,8 @@ struct DitTrain: ParsableCommand {
             cfg = try DiTTrainConfig.load(from: URL(fileURLWithPath: config ?? ""), overrides: overrides)
         }
         if printConfig { print(cfg.resolvedYAML(), terminator: ""); return }
-        let trainer = try Trainer(dit: cfg)
+        let trainer = try Trainer(dit: cfg, parallel: parallel)
         try trainer.run()
-        print("outputs in \(cfg.outputDir)")
+        if parallel.rank == 0 { print("outputs in \(cfg.outputDir)") }
     }
 }
