@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "vtp",
             dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTraining", "VTPGeneration", "VTPDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "vtp-bench", dependencies: ["VTPModels", "VTPData", "CVTPKernels"], path: "bench/swift", swiftSettings: optimisedFlags),
+        .executableTarget(name: "vtp-bench", dependencies: ["VTPModels", "VTPData", "VTPGeneration", "CVTPKernels"], path: "bench/swift", swiftSettings: optimisedFlags),
         .target(name: "VTPTestSupport", dependencies: ["VTPTensor"], path: "Tests/VTPTestSupport"),
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPNNTests", dependencies: ["VTPNN"]),

@@ -46,12 +46,19 @@ def main(path):
 
     print("\nstep / batch times (median s)            SwiftVTP  PyTorch  speed-up  peak RSS MB (Swift / PyTorch)")
     for s in (r for r in swift if r.get("bench") not in ("gemm", "peak", "micro", "attention")):
-        t = next((r for r in torch if r.get("bench") == s["bench"] and r.get("mode") == s.get("mode")), None)
+        t = next((r for r in torch if r.get("bench") == s["bench"] and r.get("mode") == s.get("mode")
+                  and r.get("depth") == s.get("depth")), None)
         if not t:
             continue
         extra = ""
-        if "images_per_s" in s and "images_per_s" in t:
-            extra = f"   images/s {s['images_per_s']:.2f} vs {t['images_per_s']:.2f}"
+        for key, label in (("images_per_s", "images/s"), ("samples_per_s", "samples/s"), ("gflops", "GFLOP/s")):
+            if key in s and key in t:
+                extra += f"   {label} {s[key]:.2f} vs {t[key]:.2f}"
+        if "gflop" in s and peak:
+            bf16 = s.get("mode") == "bf16" and bf16_peak
+            extra += f" ({100 * s['gflops'] / (bf16_peak if bf16 else peak):.0f}% of the {'BF16' if bf16 else 'F32'} peak)"
+        if "depth" in s:
+            extra += f"   (depth {s['depth']}" + (f", {s['grid_points']} grid points)" if "grid_points" in s else ")")
         print(f"  {s['bench']:22} {s.get('mode', ''):5}  {s['median_s']:8.3f}  {t['median_s']:7.3f}  "
               f"{t['median_s'] / s['median_s']:7.2f}x  {s.get('peak_rss_mb', 0):6.0f} / {t.get('peak_rss_mb', 0):6.0f}{extra}")
 

@@ -5,6 +5,9 @@
 #   THREADS (2)  STEPS (5)  WARMUP (2)  BF16_STEPS (3)  SIZES ("S B")  SKIP_BF16_TORCH (unset: PyTorch bf16
 #   autocast on a CPU without native BF16 takes minutes per step; set to 1 to skip it)
 #   VTP_BENCH (unset: build and use .build/release/vtp-bench; set: use that binary as is, e.g. a saved baseline)
+#   LightningDiT-B/1: DIT_DEPTH (12; fewer blocks for a quick run), DIT_SAMPLE_STEPS (50 Euler grid points),
+#   DIT_BF16 (unset: fp32 only; 1: also the bf16 mode), DIT_ONLY (1: skip everything before the DiT benchmarks
+#   except `peak`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T="${THREADS:-2}"; STEPS="${STEPS:-5}"; WARMUP="${WARMUP:-2}"; BF16_STEPS="${BF16_STEPS:-3}"
@@ -24,6 +27,7 @@ run() {
   echo "+ $* (load $(cut -d' ' -f1 /proc/loadavg), compiler/test processes: $(pgrep -c -f 'swift-frontend|swift-build|xctest' || true))" | tee -a "$out" >&2
   "$@" | tee -a "$out"
 }
+if [ -n "${DIT_ONLY:-}" ]; then run $sw peak; else
 run $sw gemm
 run $py bench/pytorch/gemm.py --threads "$T" --json
 run $sw vit-step --mode fp32 --steps "$STEPS" --warmup "$WARMUP"
@@ -37,6 +41,20 @@ for s in ${SIZES:-S B}; do
       run $py bench/pytorch/vtp_infer.py --threads "$T" --size "$s" --mode "$m" --steps "$STEPS" --warmup "$WARMUP" --json
     fi
   done
+done
+fi
+# LightningDiT-B/1 on 16x16x64 latents (256 tokens): flow-matching training step (batch 4) and Euler sampling without
+# guidance (batch 16, one timed sampling of DIT_SAMPLE_STEPS grid points after one warm-up model evaluation).
+D="${DIT_DEPTH:-12}"; DS="${DIT_SAMPLE_STEPS:-50}"
+for m in fp32 ${DIT_BF16:+bf16}; do
+  run $sw dit-step --mode "$m" --depth "$D" --steps "$STEPS" --warmup "$WARMUP"
+  if [ "$m" = fp32 ] || [ -z "${SKIP_BF16_TORCH:-}" ]; then
+    run $py bench/pytorch/dit_bench.py --bench step --threads "$T" --mode "$m" --depth "$D" --steps "$STEPS" --warmup "$WARMUP" --json
+  fi
+  run $sw dit-sample --mode "$m" --depth "$D" --steps "$DS"
+  if [ "$m" = fp32 ] || [ -z "${SKIP_BF16_TORCH:-}" ]; then
+    run $py bench/pytorch/dit_bench.py --bench sample --threads "$T" --mode "$m" --depth "$D" --steps "$DS" --json
+  fi
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out" >&2
 python3 bench/report.py "$out"

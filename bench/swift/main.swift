@@ -2,6 +2,7 @@
 // PyTorch reference scripts in bench/pytorch, so bench/run.sh can put both side by side.
 //
 //   swift run -c release vtp-bench peak | gemm | vit-step [--mode fp32|bf16] | reconstruct [--size S|B] [--mode ..] | conv
+//                                  | dit-step [--depth N] [--batch 4] | dit-sample [--steps 50] [--batch 16] [--repeats 1]
 import Dispatch
 import Foundation
 import VTPModels
@@ -10,17 +11,22 @@ import VTPTensor
 
 struct Args {
     var command = "all", mode = "fp32", size = "S"
-    var steps = 5, warmup = 2, batch = 8
+    var steps = 5, warmup = 2, batch = 8, depth = 12, repeats = 1
+    /// The options given on the command line (for commands whose defaults differ from the ones above).
+    var given: Set<String> = []
     init() {
         var it = CommandLine.arguments.dropFirst().makeIterator()
         if let c = it.next() { command = c }
         while let a = it.next() {
+            given.insert(a)
             switch a {
             case "--mode": mode = it.next() ?? mode
             case "--size": size = it.next() ?? size
             case "--steps": steps = Int(it.next() ?? "") ?? steps
             case "--warmup": warmup = Int(it.next() ?? "") ?? warmup
             case "--batch": batch = Int(it.next() ?? "") ?? batch
+            case "--depth": depth = Int(it.next() ?? "") ?? depth
+            case "--repeats": repeats = Int(it.next() ?? "") ?? repeats
             default: FileHandle.standardError.write("unknown option \(a)\n".data(using: .utf8)!); exit(2)
             }
         }
@@ -144,7 +150,9 @@ case "reconstruct": benchReconstruct()
 case "conv": benchConv()
 case "loader": benchLoader()
 case "inception": benchInception()
+case "dit-step": benchDiTStep()
+case "dit-sample": benchDiTSample()
 default:
-    FileHandle.standardError.write("usage: vtp-bench peak | gemm | micro | attention | conv | vit-step | reconstruct [--mode fp32|bf16] [--size S|B] [--steps N] [--warmup N]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: vtp-bench peak | gemm | micro | attention | conv | vit-step | reconstruct | dit-step | dit-sample [--mode fp32|bf16] [--size S|B] [--steps N] [--warmup N] [--batch N] [--depth N] [--repeats N]\n".data(using: .utf8)!)
     exit(2)
 }
