@@ -148,7 +148,7 @@ extension SafeTensorsWriter {
     ) throws -> SafeTensorsShardedWriteResult {
         let indexURL = directory.appendingPathComponent("\(baseName).safetensors.index.json")
         if maxShardSize <= 0 { throw SafeTensorsError.invalidShardSize(file: indexURL.path, size: maxShardSize) }
-        let groups = Self.shardGroups(sizes: entries.map(\.data.count), maxShardSize: maxShardSize)
+        let groups = Self.shardGroups(sizes: entries.map { $0.data.byteCount($0.dtype) }, maxShardSize: maxShardSize)
         let fileNames: [String] = groups.count == 1
             ? ["\(baseName).safetensors"]
             : groups.indices.map { "\(baseName)-\(Self.fiveDigits($0 + 1))-of-\(Self.fiveDigits(groups.count)).safetensors" }
