@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh --list                  the targets, one per line
 #   scripts/fuzz.sh --build                 build the instrumented harness (fuzz/, into .build-fuzz)
 #   scripts/fuzz.sh TARGET SECONDS [FLAGS]  build, then fuzz TARGET for SECONDS (FLAGS go to libFuzzer)
-#   scripts/fuzz.sh --smoke [SECONDS]       every target SECONDS (default 4) on its seed corpus (CI)
+#   scripts/fuzz.sh --smoke [SECONDS]       every target SECONDS (default 3) on its seed corpus (CI)
 #   scripts/fuzz.sh --reproduce TARGET FILE...  run the harness once on each FILE
 #
 # The harness is one executable (fuzz/Sources/vtp-fuzz) built with `--sanitize=fuzzer --sanitize=address`,
@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-build="$root/.build-fuzz"
+build="${VTP_FUZZ_BUILD:-$root/.build-fuzz}"  # VTP_FUZZ_BUILD: another build folder (CI caches)
 corpus="$root/fuzz/corpus"
 harness="$build/debug/vtp-fuzz"
 
@@ -60,7 +60,7 @@ case "${1:-}" in
     --list) targets ;;
     --build) build_harness ;;
     --smoke)
-        seconds=${2:-4}
+        seconds=${2:-3}
         build_harness
         # Every target of the harness must have seeds and every seed folder a target.
         known=$( (VTP_FUZZ_TARGET= "$harness" 2>&1 || true) | sed -n 's/.*one of: //p' | tr -d ' ' | tr ',' '\n' | LC_ALL=C sort)
