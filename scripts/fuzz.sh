@@ -42,16 +42,25 @@ max_len() {
     esac
 }
 
+check_target() { [ -d "$corpus/$1" ] || { echo "fuzz.sh: unknown target '$1' (see --list)" >&2; exit 2; }; }
+
+# harness TARGET [ARGS]: the harness with the sanitizer settings (leak checks, suppressions of toolchain leaks).
+harness() {
+    local target=$1
+    shift
+    ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:handle_abort=1}" \
+    LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/fuzz/lsan.supp:print_suppressions=0}" \
+    VTP_FUZZ_TARGET="$target" "$harness" "$@"
+}
+
 # fuzz TARGET SECONDS WORKDIR [FLAGS]: libFuzzer writes new inputs to WORKDIR and reads the seeds.
 fuzz() {
     local target=$1 seconds=$2 work=$3
     shift 3
-    [ -d "$corpus/$target" ] || { echo "fuzz.sh: unknown target '$target' (see --list)" >&2; exit 2; }
+    check_target "$target"
     local findings="$build/findings/$target"
     mkdir -p "$work" "$findings"
-    ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:handle_abort=1}" \
-    LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/fuzz/lsan.supp:print_suppressions=0}" \
-    VTP_FUZZ_TARGET="$target" "$harness" "$work" "$corpus/$target" \
+    harness "$target" "$work" "$corpus/$target" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
         -max_len="$(max_len "$target")" -artifact_prefix="$findings/" -print_final_stats=1 "$@"
 }
@@ -81,8 +90,9 @@ case "${1:-}" in
         [ $# -ge 3 ] || { echo "usage: scripts/fuzz.sh --reproduce TARGET FILE..." >&2; exit 2; }
         target=$2
         shift 2
+        check_target "$target"
         build_harness
-        VTP_FUZZ_TARGET="$target" "$harness" -runs=1 "$@"
+        harness "$target" -runs=1 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 "$@"
         ;;
     ""|-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
     -*) echo "fuzz.sh: unknown option '$1'" >&2; exit 2 ;;
@@ -90,6 +100,7 @@ case "${1:-}" in
         [ $# -ge 2 ] || { echo "usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer flags]" >&2; exit 2; }
         target=$1 seconds=$2
         shift 2
+        check_target "$target"
         build_harness
         fuzz "$target" "$seconds" "$build/corpus/$target" "$@"
         ;;
