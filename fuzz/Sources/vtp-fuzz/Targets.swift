@@ -17,7 +17,7 @@ struct FuzzTarget {
                    run: safeTensorsFile),
         FuzzTarget(name: "safetensors-index", summary: "model.safetensors.index.json over two fixed shards",
                    run: safeTensorsIndex),
-        FuzzTarget(name: "config-json", summary: "config.json -> VTPConfig (decode + validate)", run: configJSON),
+        FuzzTarget(name: "config-json", summary: "config.json -> VTPConfig (decode + validate), then the model when small", run: configJSON),
         FuzzTarget(name: "train-yaml", summary: "train YAML, then NUL-separated key=value overrides -> TrainConfig",
                    run: trainYAML),
         FuzzTarget(name: "png", summary: "PNG decode to RGB (libpng, pixel limits)", run: { try image($0, .png) }),
@@ -72,8 +72,12 @@ private func safeTensorsIndex(_ input: [UInt8]) throws -> Bool {
     return true
 }
 
+/// Models up to this many parameters are built from a valid config (layer initialisers see every size).
+private let maxBuiltParameters = 2_000_000.0
+
 private func configJSON(_ input: [UInt8]) throws -> Bool {
-    _ = try VTPConfig.load(from: try scratchFile("config.json", input))
+    let config = try VTPConfig.load(from: try scratchFile("config.json", input))
+    if config.estimatedParameterCount <= maxBuiltParameters { _ = try VTPModel(config: config) }
     return true
 }
 
