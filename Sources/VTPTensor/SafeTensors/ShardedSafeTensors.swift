@@ -24,6 +24,11 @@ public final class ShardedSafeTensors: @unchecked Sendable {
         let indexPath = indexURL.path
         self.indexURL = indexURL
         let mapped = try MappedFile(path: indexPath)
+        if mapped.bytes.count > SafeTensorsHeader.maxHeaderLength {
+            // The same limit as a safetensors header: an index lists names only.
+            throw SafeTensorsError.invalidIndex(
+                file: indexPath, reason: "\(mapped.bytes.count) bytes, more than the \(SafeTensorsHeader.maxHeaderLength)-byte limit")
+        }
         let json: STJSON
         do {
             guard String(validating: mapped.bytes, as: UTF8.self) != nil else {
