@@ -65,3 +65,22 @@ struct DatasetTarBoundsTests {
         #expect(try shards.sample(0).caption == "a small picture")
     }
 }
+
+/// Captions files are read whole, so their size is limited first.
+@Suite("Dataset: captions size bound")
+struct DatasetCaptionsBoundsTests {
+    @Test func oversizedCaptionsFilesAreRefusedBeforeReading() throws {
+        let dir = try DataFixtures.temporaryDirectory("captions-bounds")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["captions.csv", "captions.jsonl"] {
+            let url = try DataFixtures.write("file,caption\n", to: dir, name)
+            let handle = try FileHandle(forWritingTo: url)
+            try handle.truncate(atOffset: UInt64(CaptionFiles.maxFileBytes) + 1)  // sparse: nothing written
+            try handle.close()
+            let reason = "1073741825 bytes, more than the 1 GiB limit for a captions file"
+            #expect(throws: DatasetError.malformed(path: url.path, reason: reason)) {
+                _ = name.hasSuffix(".csv") ? try CaptionFiles.readCSV(url) : try CaptionFiles.readJSONL(url)
+            }
+        }
+    }
+}
