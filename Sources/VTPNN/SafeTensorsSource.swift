@@ -18,7 +18,7 @@ extension Module {
     public func saveSafeTensors(to url: URL, metadata: [String: String] = ["format": "pt"], parameterDType: DType = .f32) throws {
         var w = SafeTensorsWriter(metadata: metadata)
         for (name, t, dtype) in stateDict(parameterDType: parameterDType) {
-            try w.add(name: name, shape: t.shape, floats: t.scalars, as: dtype)
+            try w.add(name: name, tensor: t, as: dtype)
         }
         try w.write(to: url)
     }

@@ -191,7 +191,13 @@ public enum CaptionFiles {
         return CaptionRecord(file: file, caption: caption, line: line)
     }
 
+    /// Largest captions file read (it is held in memory as text; a million captions take about 100 MB).
+    public static let maxFileBytes = 1 << 30
+
     static func readText(_ url: URL) throws -> String {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int, size > maxFileBytes {
+            throw DatasetError.malformed(path: url.path, reason: "\(size) bytes, more than the \(maxFileBytes >> 30) GiB limit for a captions file")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)

@@ -19,6 +19,8 @@ public struct TarMember: Sendable, Equatable {
 /// members indexed before it stay usable.
 public enum TarIndex {
     static let block = 512
+    /// Largest GNU long-name or pax extended header read (real ones hold a path of at most a few KiB).
+    static let maxNameRecordBytes = 1 << 20
 
     /// The regular-file members of the archive at `url`, in archive order, plus any issues found.
     /// Throws only if the file cannot be opened.
@@ -59,6 +61,11 @@ public enum TarIndex {
                 break
             }
             let type = header[156]
+            if (type == UInt8(ascii: "L") || type == UInt8(ascii: "x")) && size > maxNameRecordBytes {
+                // Read into memory, unlike member data: a huge one is damage (or an attack), not a name.
+                issues.append(DataIssue(source: source, reason: "\(type == UInt8(ascii: "L") ? "GNU long-name" : "pax") header at byte \(offset) holds \(size) bytes (more than \(maxNameRecordBytes)); rest of the archive skipped"))
+                break
+            }
             switch type {
             case UInt8(ascii: "L"):  // GNU long name for the next member
                 longName = cString(try file.read(offset: dataOffset, count: size)[...])

@@ -67,6 +67,10 @@ public struct WebDatasetShards: ImageTextDataset {
                     continue
                 }
                 let label = Self.labelExtensions.lazy.compactMap({ group[$0] }).first
+                if let reason = Self.sizeProblem(image: image, caption: caption, label: label) {
+                    issues.append(DataIssue(source: source, reason: reason))
+                    continue
+                }
                 entries.append(Entry(shard: shard, key: key, image: image, caption: caption, label: label))
             }
         }
@@ -78,6 +82,22 @@ public struct WebDatasetShards: ImageTextDataset {
         self.entries = entries
         self.issues = issues
         self.classNames = classNames
+    }
+
+    /// Largest image member read into memory (the decoder's pixel limit applies after this).
+    public static let maxImageMemberBytes = 1 << 28
+    /// Largest caption or label member read into memory.
+    public static let maxTextMemberBytes = 1 << 20
+
+    /// Why a sample's members are too large to read, or nil.
+    static func sizeProblem(image: TarMember, caption: TarMember, label: TarMember?) -> String? {
+        if image.size > maxImageMemberBytes {
+            return "image member \(image.name) is \(image.size) bytes, more than the \(maxImageMemberBytes >> 20) MiB limit"
+        }
+        for m in [caption] + (label.map { [$0] } ?? []) where m.size > maxTextMemberBytes {
+            return "text member \(m.name) is \(m.size) bytes, more than the \(maxTextMemberBytes >> 20) MiB limit"
+        }
+        return nil
     }
 
     /// WebDataset's `base_plus_ext`: (key, lower-cased extension), or nil for names without an extension

@@ -42,7 +42,53 @@ indirect enum PickleValue {
 }
 
 final class PickleList { var items: [PickleValue] = [] }
-final class PickleDict { var entries: [(key: PickleValue, value: PickleValue)] = [] }
+final class PickleDict {
+    private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
+    /// Position of each string/int/bool key in `entries` (keys of other kinds never compare equal).
+    private var positions: [String: Int] = [:]
+
+    /// Sets `key` to `value`: replaces the value of an equal key (`keyTag`), appends otherwise; O(1).
+    func set(_ key: PickleValue, _ value: PickleValue) {
+        guard let tag = key.keyTag else { entries.append((key, value)); return }
+        if let j = positions[tag] { entries[j].value = value } else {
+            positions[tag] = entries.count
+            entries.append((key, value))
+        }
+    }
+
+    /// Appends without looking for an equal key (`OrderedDict([(k, v), …])` keeps every pair).
+    func append(_ key: PickleValue, _ value: PickleValue) { entries.append((key, value)) }
+
+    func removeAll() {
+        entries = []
+        positions = [:]
+    }
+}
+
+/// Every list and dict one checkpoint's pickles create. A pickle can make a container hold itself (DUP then
+/// APPEND) or nest containers arbitrarily deep; `release()` empties them all once the checkpoint is read, so
+/// that no reference cycle outlives it and no deep chain is freed recursively.
+final class PickleArena {
+    private var lists: [PickleList] = []
+    private var dicts: [PickleDict] = []
+
+    func list() -> PickleList {
+        let l = PickleList()
+        lists.append(l)
+        return l
+    }
+
+    func dict() -> PickleDict {
+        let d = PickleDict()
+        dicts.append(d)
+        return d
+    }
+
+    func release() {
+        for l in lists { l.items = [] }
+        for d in dicts { d.removeAll() }
+    }
+}
 
 /// A strided view of a storage, as `torch._utils._rebuild_tensor_v2` describes it (offset and strides in elements).
 struct TensorView {
@@ -63,6 +109,8 @@ struct TensorView {
 struct RestrictedUnpickler {
     let file: String
     let bytes: UnsafeRawBufferPointer
+    /// Owns the containers this pickle creates (see `PickleArena`).
+    let arena: PickleArena
     /// Resolves a persistent id (the tuple after BINPERSID) to a storage value.
     let persistentLoad: (PickleValue) throws -> PickleValue
 
@@ -71,14 +119,19 @@ struct RestrictedUnpickler {
         "LongStorage": .i64, "IntStorage": .i32, "ShortStorage": .i16, "CharStorage": .i8, "ByteStorage": .u8,
         "BoolStorage": .bool,
     ]
+    /// Deepest nesting of tuples accepted (state dicts use 2–3 levels; a deeper chain is an attack on the stack).
+    static let maxTupleDepth = 64
+
     static let rebuildFunctions: Set<String> = ["_rebuild_tensor_v2", "_rebuild_tensor", "_rebuild_parameter",
                                                 "_rebuild_parameter_with_state"]
 
     /// Runs the pickle starting at `start`; returns the value and the offset after STOP.
     func load(from start: Int) throws -> (PickleValue, Int) {
-        var stack: [PickleValue] = []
+        // Each value with its tuple depth (tuples nested inside it without a list or dict in between).
+        typealias Slot = (value: PickleValue, depth: Int)
+        var stack: [Slot] = []
         var marks: [Int] = []
-        var memo: [Int: PickleValue] = [:]
+        var memo: [Int: Slot] = [:]
         var p = start
         let n = bytes.count
         func bad(_ reason: String) -> FormatError { .invalidPickle(file: file, offset: p, reason: reason) }
@@ -109,34 +162,39 @@ struct RestrictedUnpickler {
             guard let s = String(validating: b, as: UTF8.self) else { throw bad("string is not UTF-8") }
             return .string(s)
         }
-        func pop() throws -> PickleValue {
+        func push(_ v: PickleValue) { stack.append((v, 0)) }
+        func popSlot() throws -> Slot {
             guard let v = stack.popLast() else { throw bad("stack underflow") }
-            if case .mark = v { throw bad("unexpected mark") }
+            if case .mark = v.value { throw bad("unexpected mark") }
             return v
         }
-        func popMark() throws -> [PickleValue] {
+        func pop() throws -> PickleValue { try popSlot().value }
+        func popMarkSlots() throws -> [Slot] {
             // The mark sits at index m; the items follow it.
-            guard let m = marks.popLast(), m < stack.count, case .mark = stack[m] else { throw bad("no mark on the stack") }
+            guard let m = marks.popLast(), m < stack.count, case .mark = stack[m].value else { throw bad("no mark on the stack") }
             let items = Array(stack[(m + 1)...])
             stack.removeSubrange(m...)
             return items
         }
-        func top() throws -> PickleValue {
+        func popMark() throws -> [PickleValue] { try popMarkSlots().map(\.value) }
+        func pushTuple(_ items: [Slot]) throws {
+            let depth = 1 + (items.map(\.depth).max() ?? 0)
+            if depth > Self.maxTupleDepth { throw bad("tuples nested more than \(Self.maxTupleDepth) deep") }
+            stack.append((.tuple(items.map(\.value)), depth))
+        }
+        func topSlot() throws -> Slot {
             guard let v = stack.last else { throw bad("stack underflow") }
             return v
         }
-        func memoGet(_ i: Int) throws -> PickleValue {
+        func top() throws -> PickleValue { try topSlot().value }
+        func memoGet(_ i: Int) throws -> Slot {
             guard let v = memo[i] else { throw bad("memo key \(i) was never stored") }
             return v
         }
         func setItems(_ target: PickleValue, _ items: [PickleValue]) throws {
             guard case let .dict(d) = target else { throw bad("SETITEM(S) on a \(target.kind)") }
             guard items.count % 2 == 0 else { throw bad("odd number of dict items") }
-            for i in stride(from: 0, to: items.count, by: 2) {
-                if let j = d.entries.firstIndex(where: { $0.key.sameKey(as: items[i]) }) { d.entries[j].value = items[i + 1] } else {
-                    d.entries.append((items[i], items[i + 1]))
-                }
-            }
+            for i in stride(from: 0, to: items.count, by: 2) { d.set(items[i], items[i + 1]) }
         }
         func appendItems(_ target: PickleValue, _ items: [PickleValue]) throws {
             guard case let .list(l) = target else { throw bad("APPEND(S) on a \(target.kind)") }
@@ -151,82 +209,82 @@ struct RestrictedUnpickler {
             case 0x95: _ = try le(8)  // FRAME
             case 0x2E:  // STOP
                 guard stack.count == 1, marks.isEmpty else { throw bad("STOP with \(stack.count) values on the stack") }
-                return (stack[0], p)
-            case 0x28: marks.append(stack.count); stack.append(.mark)  // MARK
+                return (stack[0].value, p)
+            case 0x28: marks.append(stack.count); push(.mark)  // MARK
             case 0x30: _ = try pop()  // POP
             case 0x31: _ = try popMark()  // POP_MARK
-            case 0x32: stack.append(try top())  // DUP
-            case 0x4E: stack.append(.none)
-            case 0x88: stack.append(.bool(true))
-            case 0x89: stack.append(.bool(false))
-            case 0x4A: stack.append(.int(Int64(Int32(truncatingIfNeeded: UInt32(try le(4))))))  // BININT
-            case 0x4B: stack.append(.int(Int64(try u8())))  // BININT1
-            case 0x4D: stack.append(.int(Int64(try le(2))))  // BININT2
+            case 0x32: stack.append(try topSlot())  // DUP
+            case 0x4E: push(.none)
+            case 0x88: push(.bool(true))
+            case 0x89: push(.bool(false))
+            case 0x4A: push(.int(Int64(Int32(truncatingIfNeeded: UInt32(try le(4))))))  // BININT
+            case 0x4B: push(.int(Int64(try u8())))  // BININT1
+            case 0x4D: push(.int(Int64(try le(2))))  // BININT2
             case 0x8A, 0x8B:  // LONG1, LONG4
                 let k = op == 0x8A ? try u8() : Int(try le(4))
                 let b = try raw(k)
-                if k == 0 { stack.append(.int(0)) } else if k <= 8 {
+                if k == 0 { push(.int(0)) } else if k <= 8 {
                     var v: UInt64 = 0
                     for i in 0..<k { v |= UInt64(b[i]) << (8 * UInt64(i)) }
                     let shift = UInt64(64 - 8 * k)
-                    stack.append(.int(Int64(bitPattern: v << shift) >> Int64(shift)))
-                } else { stack.append(.bigInt(Array(b))) }
+                    push(.int(Int64(bitPattern: v << shift) >> Int64(shift)))
+                } else { push(.bigInt(Array(b))) }
             case 0x49, 0x4C:  // INT, LONG (text)
                 var s = try line()
                 if s.hasSuffix("L") { s.removeLast() }
-                if s == "01" { stack.append(.bool(true)) } else if s == "00" { stack.append(.bool(false)) } else if let v = Int64(s) {
-                    stack.append(.int(v))
+                if s == "01" { push(.bool(true)) } else if s == "00" { push(.bool(false)) } else if let v = Int64(s) {
+                    push(.int(v))
                 } else { throw bad("bad integer literal '\(s)'") }
-            case 0x47: stack.append(.float(Double(bitPattern: UInt64(bigEndian: try le(8)))))  // BINFLOAT (big-endian)
+            case 0x47: push(.float(Double(bitPattern: UInt64(bigEndian: try le(8)))))  // BINFLOAT (big-endian)
             case 0x46:  // FLOAT (text)
                 let s = try line()
                 guard let v = Double(s) else { throw bad("bad float literal '\(s)'") }
-                stack.append(.float(v))
-            case 0x58: stack.append(try utf8(Int(try le(4))))  // BINUNICODE
-            case 0x8C: stack.append(try utf8(try u8()))  // SHORT_BINUNICODE
+                push(.float(v))
+            case 0x58: push(try utf8(Int(try le(4))))  // BINUNICODE
+            case 0x8C: push(try utf8(try u8()))  // SHORT_BINUNICODE
             case 0x8D:  // BINUNICODE8
                 let k = try le(8)
                 guard k <= UInt64(n) else { throw FormatError.truncated(file: file, what: "pickle string", offset: p) }
-                stack.append(try utf8(Int(k)))
+                push(try utf8(Int(k)))
             case 0x54, 0x55:  // BINSTRING, SHORT_BINSTRING (Python 2 str, read as text)
                 let k = op == 0x55 ? try u8() : Int(Int32(truncatingIfNeeded: UInt32(try le(4))))
-                stack.append(.string(String(decoding: try raw(k), as: UTF8.self)))
+                push(.string(String(decoding: try raw(k), as: UTF8.self)))
             case 0x42, 0x43, 0x8E:  // BINBYTES, SHORT_BINBYTES, BINBYTES8
                 let k: UInt64 = op == 0x43 ? UInt64(try u8()) : try le(op == 0x42 ? 4 : 8)
                 guard k <= UInt64(n) else { throw FormatError.truncated(file: file, what: "pickle bytes", offset: p) }
-                stack.append(.bytes(Array(try raw(Int(k)))))
+                push(.bytes(Array(try raw(Int(k)))))
             case 0x56:  // UNICODE (raw-unicode-escape text; plain ASCII accepted)
-                stack.append(.string(try line()))
+                push(.string(try line()))
             case 0x53:  // STRING (quoted text)
                 var s = try line()
                 if s.count >= 2, let f = s.first, f == "'" || f == "\"", s.last == f { s = String(s.dropFirst().dropLast()) }
-                stack.append(.string(s))
-            case 0x7D: stack.append(.dict(PickleDict()))  // EMPTY_DICT
-            case 0x5D: stack.append(.list(PickleList()))  // EMPTY_LIST
-            case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
+                push(.string(s))
+            case 0x7D: push(.dict(arena.dict()))  // EMPTY_DICT
+            case 0x5D: push(.list(arena.list()))  // EMPTY_LIST
+            case 0x29: push(.tuple([]))  // EMPTY_TUPLE
             case 0x64:  // DICT
-                let items = try popMark(), d = PickleDict()
+                let items = try popMark(), d = arena.dict()
                 try setItems(.dict(d), items)
-                stack.append(.dict(d))
+                push(.dict(d))
             case 0x6C:  // LIST
-                let l = PickleList()
+                let l = arena.list()
                 l.items = try popMark()
-                stack.append(.list(l))
-            case 0x74: stack.append(.tuple(try popMark()))  // TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))  // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))  // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
+                push(.list(l))
+            case 0x74: try pushTuple(try popMarkSlots())  // TUPLE
+            case 0x85: try pushTuple([try popSlot()])  // TUPLE1
+            case 0x86: let b = try popSlot(), a = try popSlot(); try pushTuple([a, b])  // TUPLE2
+            case 0x87: let c = try popSlot(), b = try popSlot(), a = try popSlot(); try pushTuple([a, b, c])  // TUPLE3
             case 0x61: let v = try pop(); try appendItems(try top(), [v])  // APPEND
             case 0x65: let items = try popMark(); try appendItems(try top(), items)  // APPENDS
             case 0x73: let v = try pop(), k = try pop(); try setItems(try top(), [k, v])  // SETITEM
             case 0x75: let items = try popMark(); try setItems(try top(), items)  // SETITEMS
-            case 0x71: memo[try u8()] = try top()  // BINPUT
-            case 0x72: memo[Int(try le(4))] = try top()  // LONG_BINPUT
-            case 0x94: memo[memo.count] = try top()  // MEMOIZE
+            case 0x71: memo[try u8()] = try topSlot()  // BINPUT
+            case 0x72: memo[Int(try le(4))] = try topSlot()  // LONG_BINPUT
+            case 0x94: memo[memo.count] = try topSlot()  // MEMOIZE
             case 0x70:  // PUT (text)
                 let s = try line()
                 guard let i = Int(s) else { throw bad("bad memo key '\(s)'") }
-                memo[i] = try top()
+                memo[i] = try topSlot()
             case 0x68: stack.append(try memoGet(try u8()))  // BINGET
             case 0x6A: stack.append(try memoGet(Int(try le(4))))  // LONG_BINGET
             case 0x67:  // GET (text)
@@ -235,14 +293,14 @@ struct RestrictedUnpickler {
                 stack.append(try memoGet(i))
             case 0x63:  // GLOBAL "module\nname\n"
                 let module = try line(), name = try line()
-                stack.append(try global(module, name))
+                push(try global(module, name))
             case 0x93:  // STACK_GLOBAL
                 let name = try pop(), module = try pop()
                 guard case let .string(m) = module, case let .string(nm) = name else { throw bad("STACK_GLOBAL needs two strings") }
-                stack.append(try global(m, nm))
+                push(try global(m, nm))
             case 0x52:  // REDUCE
                 let args = try pop(), callable = try pop()
-                stack.append(try reduce(callable, args, at: at))
+                push(try reduce(callable, args, at: at))
             case 0x62:  // BUILD: state for an object; OrderedDict state (state_dict `_metadata`) is dropped
                 let state = try pop()
                 let target = try top()
@@ -253,9 +311,9 @@ struct RestrictedUnpickler {
                 }
             case 0x51:  // BINPERSID
                 let pid = try pop()
-                stack.append(try persistentLoad(pid))
+                push(try persistentLoad(pid))
             case 0x50:  // PERSID (text)
-                stack.append(try persistentLoad(.string(try line())))
+                push(try persistentLoad(.string(try line())))
             default:
                 throw bad(String(format: "opcode 0x%02X is not allowed in a state dict", op))
             }
@@ -279,7 +337,7 @@ struct RestrictedUnpickler {
         guard case let .tuple(a) = args else { throw bad("REDUCE arguments are a \(args.kind), not a tuple") }
         switch (module, name) {
         case ("collections", "OrderedDict"), (_, "dict"):
-            let d = PickleDict()
+            let d = arena.dict()
             if let first = a.first {
                 // OrderedDict([(k, v), ...]) from older pickles.
                 guard case let .list(l) = first else { throw bad("\(name)(…) with a \(first.kind) argument") }
@@ -291,7 +349,7 @@ struct RestrictedUnpickler {
                     default: pair = []
                     }
                     guard pair.count == 2 else { throw bad("\(name) item is a \(item.kind), not a (key, value) pair") }
-                    d.entries.append((pair[0], pair[1]))
+                    d.append(pair[0], pair[1])
                 }
             }
             return .dict(d)
@@ -331,13 +389,14 @@ struct RestrictedUnpickler {
 }
 
 extension PickleValue {
-    /// Dict-key equality for strings and ints.
-    func sameKey(as other: PickleValue) -> Bool {
-        switch (self, other) {
-        case let (.string(a), .string(b)): return a == b
-        case let (.int(a), .int(b)): return a == b
-        case let (.bool(a), .bool(b)): return a == b
-        default: return false
+    /// A dict key as a hash key: equal for equal strings, ints and bools (Python's `1 == True` aside), nil for keys
+    /// of other kinds, which are never merged.
+    var keyTag: String? {
+        switch self {
+        case let .string(s): return "s" + s
+        case let .int(i): return "i" + String(i)
+        case let .bool(b): return b ? "bT" : "bF"
+        default: return nil
         }
     }
 

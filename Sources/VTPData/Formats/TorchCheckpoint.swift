@@ -31,11 +31,13 @@ public struct TorchCheckpoint: Sendable {
         self.file = file
         let root: PickleValue
         let storages: [String: [UInt8]]
+        let arena = PickleArena()
+        defer { arena.release() }
         if ZipArchive.looksLikeZip(data) {
-            (root, storages) = try Self.readZip(data, file: file)
+            (root, storages) = try Self.readZip(data, file: file, arena: arena)
             isZip = true
         } else {
-            (root, storages) = try data.withUnsafeBytes { raw in try Self.readLegacy(raw, file: file) }
+            (root, storages) = try data.withUnsafeBytes { raw in try Self.readLegacy(raw, file: file, arena: arena) }
             isZip = false
         }
         var selected = root
@@ -54,14 +56,17 @@ public struct TorchCheckpoint: Sendable {
         }
         var tensors: [(String, StoredTensor)] = []
         var skipped: [(String, String)] = []
-        try Self.flatten(selected, prefix: prefix, storages: storages, file: file, into: &tensors, skipped: &skipped)
+        var walk = Walk(storages: storages, file: file)
+        try walk.flatten(selected, prefix: prefix, depth: 0)
+        tensors = walk.tensors
+        skipped = walk.skipped
         self.tensors = tensors
         self.skipped = skipped
     }
 
     // MARK: formats
 
-    private static func readZip(_ data: Data, file: String) throws -> (PickleValue, [String: [UInt8]]) {
+    private static func readZip(_ data: Data, file: String, arena: PickleArena) throws -> (PickleValue, [String: [UInt8]]) {
         let zip = try ZipArchive(data: data, file: file)
         guard let pkl = zip.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) else {
             throw FormatError.zipEntryMissing(file: file, entry: "<archive>/data.pkl")
@@ -74,7 +79,7 @@ public struct TorchCheckpoint: Sendable {
         let pickle = try zip.contents(of: pkl)
         var wanted: [String: (DType, Int)] = [:]
         let root: PickleValue = try pickle.withUnsafeBytes { raw in
-            let u = RestrictedUnpickler(file: file, bytes: raw) { pid in
+            let u = RestrictedUnpickler(file: file, bytes: raw, arena: arena) { pid in
                 let s = try storageReference(pid, file: file, legacy: false)
                 if case let .storage(dtype, key, count, _) = s { wanted[key] = (dtype, count) }
                 return s
@@ -97,7 +102,7 @@ public struct TorchCheckpoint: Sendable {
     /// The LONG1 encoding of torch's legacy magic number 0x1950a86a20f9469cfc6c.
     private static let legacyMagic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
 
-    private static func readLegacy(_ raw: UnsafeRawBufferPointer, file: String) throws -> (PickleValue, [String: [UInt8]]) {
+    private static func readLegacy(_ raw: UnsafeRawBufferPointer, file: String, arena: PickleArena) throws -> (PickleValue, [String: [UInt8]]) {
         if raw.count > 262, raw[257] == 0x75, raw[258] == 0x73, raw[259] == 0x74, raw[260] == 0x61, raw[261] == 0x72 {
             throw FormatError.unsupported(file: file, reason: "the tar checkpoint format of torch < 0.1.10")
         }
@@ -105,7 +110,7 @@ public struct TorchCheckpoint: Sendable {
             throw FormatError.invalidPickle(file: file, offset: 0, reason: "neither a zip archive nor a pickle stream (not a PyTorch checkpoint)")
         }
         var wanted: [String: (DType, Int)] = [:]
-        let plain = RestrictedUnpickler(file: file, bytes: raw) { _ in
+        let plain = RestrictedUnpickler(file: file, bytes: raw, arena: arena) { _ in
             throw FormatError.invalidPickle(file: file, offset: 0, reason: "persistent id in a header pickle")
         }
         let (magic, p1) = try plain.load(from: 0)
@@ -120,11 +125,16 @@ public struct TorchCheckpoint: Sendable {
         if case let .dict(d) = sysInfo, let le = d.entries.first(where: { $0.key.keyText == "little_endian" }), case .bool(false) = le.value {
             throw FormatError.unsupported(file: file, reason: "a big-endian checkpoint")
         }
-        let objects = RestrictedUnpickler(file: file, bytes: raw) { pid in
+        let objects = RestrictedUnpickler(file: file, bytes: raw, arena: arena) { pid in
             let s = try storageReference(pid, file: file, legacy: true)
             if case let .storage(dtype, key, _, view) = s {
                 // The root storage's size is only known from its data; the view bounds are checked there.
-                let end = view.map { $0.offset + $0.count } ?? 0
+                var end = 0
+                if let v = view {
+                    let (sum, overflow) = v.offset.addingReportingOverflow(v.count)
+                    if overflow { throw FormatError.storageOutOfRange(file: file, tensor: "storage \(key)", reason: "view [\(v.offset), +\(v.count)) overflows") }
+                    end = sum
+                }
                 wanted[key] = (dtype, Swift.max(end, wanted[key]?.1 ?? 0))
             }
             return s
@@ -184,28 +194,52 @@ public struct TorchCheckpoint: Sendable {
 
     // MARK: flattening
 
-    private static func flatten(_ v: PickleValue, prefix: String, storages: [String: [UInt8]], file: String,
-                                into tensors: inout [(String, StoredTensor)], skipped: inout [(String, String)]) throws {
-        func join(_ k: String) -> String { prefix.isEmpty ? k : prefix + "." + k }
-        switch v {
-        case let .dict(d):
-            for (k, value) in d.entries {
-                guard let text = k.keyText else { skipped.append((join("<\(k.kind) key>"), value.kind)); continue }
-                try flatten(value, prefix: join(text), storages: storages, file: file, into: &tensors, skipped: &skipped)
+    /// Deepest nesting of containers flattened (a state dict of state dicts needs a handful).
+    static let maxNesting = 100
+    /// Most values visited while flattening: a pickle can share one container many times over (memo), so the
+    /// tree it describes can be exponentially larger than the file.
+    static let maxVisited = 2_000_000
+    /// Largest tensor materialised from a smaller storage (zero or overlapping strides repeat elements).
+    static let maxExpandedBytes = 1 << 26
+
+    /// Flattens nested containers into named tensors, within `maxNesting` levels and `maxVisited` values.
+    private struct Walk {
+        let storages: [String: [UInt8]]
+        let file: String
+        var tensors: [(String, StoredTensor)] = []
+        var skipped: [(String, String)] = []
+        var visited = 0
+
+        init(storages: [String: [UInt8]], file: String) {
+            self.storages = storages
+            self.file = file
+        }
+
+        mutating func flatten(_ v: PickleValue, prefix: String, depth: Int) throws {
+            visited += 1
+            if visited > TorchCheckpoint.maxVisited {
+                throw FormatError.unsupported(file: file, reason: "the pickle describes more than \(TorchCheckpoint.maxVisited) values (shared containers repeated)")
             }
-        case let .list(l):
-            for (i, value) in l.items.enumerated() {
-                try flatten(value, prefix: join(String(i)), storages: storages, file: file, into: &tensors, skipped: &skipped)
+            if depth > TorchCheckpoint.maxNesting {
+                throw FormatError.unsupported(file: file, reason: "containers nested more than \(TorchCheckpoint.maxNesting) deep at '\(prefix.prefix(200))' (or a container that holds itself)")
             }
-        case let .tuple(items):
-            for (i, value) in items.enumerated() {
-                try flatten(value, prefix: join(String(i)), storages: storages, file: file, into: &tensors, skipped: &skipped)
+            func join(_ k: String) -> String { prefix.isEmpty ? k : prefix + "." + k }
+            switch v {
+            case let .dict(d):
+                for (k, value) in d.entries {
+                    guard let text = k.keyText else { skipped.append((join("<\(k.kind) key>"), value.kind)); continue }
+                    try flatten(value, prefix: join(text), depth: depth + 1)
+                }
+            case let .list(l):
+                for (i, value) in l.items.enumerated() { try flatten(value, prefix: join(String(i)), depth: depth + 1) }
+            case let .tuple(items):
+                for (i, value) in items.enumerated() { try flatten(value, prefix: join(String(i)), depth: depth + 1) }
+            case let .tensor(view):
+                let name = prefix.isEmpty ? "tensor" : prefix
+                tensors.append((name, try TorchCheckpoint.materialize(view, name: name, storages: storages, file: file)))
+            default:
+                skipped.append((prefix.isEmpty ? "<root>" : prefix, v.kind))
             }
-        case let .tensor(view):
-            let name = prefix.isEmpty ? "tensor" : prefix
-            tensors.append((name, try materialize(view, name: name, storages: storages, file: file)))
-        default:
-            skipped.append((prefix.isEmpty ? "<root>" : prefix, v.kind))
         }
     }
 
@@ -234,6 +268,13 @@ public struct TorchCheckpoint: Sendable {
         if count > 0 && last >= v.storageCount {
             throw FormatError.storageOutOfRange(file: file, tensor: name,
                                      reason: "size \(v.shape), stride \(v.strides), offset \(v.offset) reach element \(last) of a \(v.storageCount)-element storage")
+        }
+        if count == 0 { return StoredTensor(dtype: v.dtype, shape: v.shape, bytes: []) }
+        // From here the last element lies inside the storage: offset, base and count × size cannot overflow, but
+        // zero or overlapping strides can still describe far more elements than the storage holds.
+        if count > v.storageCount && count > maxExpandedBytes / size {
+            throw FormatError.storageOutOfRange(file: file, tensor: name,
+                                     reason: "size \(v.shape) with stride \(v.strides) repeats a \(v.storageCount)-element storage into \(count) elements (more than \(maxExpandedBytes >> 20) MiB)")
         }
         let contiguous = Shape.strides(v.shape) == v.strides || count <= 1
         var out = [UInt8](repeating: 0, count: count * size)

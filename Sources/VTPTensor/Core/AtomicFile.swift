@@ -33,6 +33,16 @@ public enum AtomicFile {
 
     /// Writes the concatenation of `chunks` to `url` atomically (`failAfterBytes` injects a failure, for tests).
     public static func write(chunks: [[UInt8]], to url: URL, failAfterBytes: Int? = nil) throws {
+        try write(to: url, failAfterBytes: failAfterBytes) { sink in
+            for chunk in chunks { try sink.write(chunk) }
+        }
+    }
+
+    /// Streams a file to `url` atomically: `body` writes the bytes through the sink, piece by piece (nothing is
+    /// gathered in memory); when it returns, the temporary file is fsynced and renamed over `url`. When `body`
+    /// throws, the temporary file is removed, an existing file at `url` is untouched and the error is rethrown.
+    /// `failAfterBytes` injects a write failure once that many bytes are written (for tests).
+    public static func write(to url: URL, failAfterBytes: Int? = nil, _ body: (Sink) throws -> Void) throws {
         let path = url.path
         let directory = url.deletingLastPathComponent().path
         var st = stat()
@@ -54,27 +64,9 @@ public enum AtomicFile {
         let tempPath = String(cString: template)
         var isOpen = true
         do {
-            var written = 0
-            for chunk in chunks {
-                try chunk.withUnsafeBytes { raw in
-                    var done = 0
-                    while done < raw.count {
-                        var n = raw.count - done
-                        if let limit = failAfterBytes {
-                            if written >= limit { throw Failure.writeFailed(file: path, reason: "injected failure") }
-                            n = min(n, limit - written)
-                        }
-                        let r = posixWrite(fd, raw.baseAddress! + done, n)
-                        if r < 0 {
-                            if errno == EINTR { continue }
-                            throw Failure.writeFailed(file: path, reason: errnoDescription(errno))
-                        }
-                        done += r
-                        written += r
-                    }
-                }
-            }
-            if let limit = failAfterBytes, written >= limit {
+            let sink = Sink(fd: fd, path: path, failAfterBytes: failAfterBytes)
+            try body(sink)
+            if let limit = failAfterBytes, sink.bytesWritten >= limit {
                 throw Failure.writeFailed(file: path, reason: "injected failure")
             }
             if fchmod(fd, 0o644) != 0 || fsync(fd) != 0 {
@@ -94,6 +86,43 @@ public enum AtomicFile {
         if dfd >= 0 {
             _ = fsync(dfd)
             close(dfd)
+        }
+    }
+
+    /// The open temporary file of a streaming `write(to:body:)`; valid only inside the body.
+    public final class Sink {
+        private let fd: Int32
+        private let path: String
+        private let failAfterBytes: Int?
+        /// Bytes written so far.
+        public private(set) var bytesWritten = 0
+
+        fileprivate init(fd: Int32, path: String, failAfterBytes: Int?) {
+            self.fd = fd
+            self.path = path
+            self.failAfterBytes = failAfterBytes
+        }
+
+        /// Appends `bytes` to the file.
+        public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+
+        /// Appends the bytes of `raw` to the file.
+        public func write(_ raw: UnsafeRawBufferPointer) throws {
+            var done = 0
+            while done < raw.count {
+                var n = raw.count - done
+                if let limit = failAfterBytes {
+                    if bytesWritten >= limit { throw Failure.writeFailed(file: path, reason: "injected failure") }
+                    n = min(n, limit - bytesWritten)
+                }
+                let r = posixWrite(fd, raw.baseAddress! + done, n)
+                if r < 0 {
+                    if errno == EINTR { continue }
+                    throw Failure.writeFailed(file: path, reason: errnoDescription(errno))
+                }
+                done += r
+                bytesWritten += r
+            }
         }
     }
 }

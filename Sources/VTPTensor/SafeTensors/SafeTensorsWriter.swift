@@ -17,7 +17,46 @@ public struct SafeTensorsWriter: Sendable {
         var name: String
         var dtype: DType
         var shape: [Int]
-        var data: [UInt8]
+        var data: Payload
+    }
+
+    /// A tensor's bytes: held (already encoded), or a `Tensor` encoded piece by piece while the file is written.
+    enum Payload: Sendable {
+        case bytes([UInt8])
+        case tensor(Tensor)
+
+        /// Values encoded per piece when streaming a `Tensor` (4 MiB of F32).
+        static let piece = 1 << 20
+
+        /// Size in the file (`dtype` is the stored dtype).
+        func byteCount(_ dtype: DType) -> Int {
+            switch self {
+            case .bytes(let b): return b.count
+            case .tensor(let t): return t.count * dtype.byteSize
+            }
+        }
+
+        /// Passes the encoded bytes to `body` in order, at most `piece` values at a time for a `Tensor`.
+        func forEachPiece(_ dtype: DType, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+            switch self {
+            case .bytes(let b): try b.withUnsafeBytes(body)
+            case .tensor(let t):
+                if dtype == .f32 {
+                    // Little-endian hosts only (as everywhere in this writer): the storage is the file's bytes.
+                    try body(UnsafeRawBufferPointer(start: t.data, count: t.count * 4))
+                    return
+                }
+                var start = 0
+                var buffer = [UInt8](repeating: 0, count: min(t.count, Self.piece) * dtype.byteSize)
+                while start < t.count {
+                    let n = min(Self.piece, t.count - start)
+                    let values = UnsafeBufferPointer(start: t.data + start, count: n)
+                    buffer.withUnsafeMutableBytes { SafeTensorsWriter.encode(values, as: dtype, into: $0) }
+                    try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(n * dtype.byteSize))) }
+                    start += n
+                }
+            }
+        }
     }
 
     /// Written as `__metadata__` when not empty.
@@ -35,32 +74,43 @@ public struct SafeTensorsWriter: Sendable {
     public var names: [String] { entries.map(\.name) }
     public var count: Int { entries.count }
     /// Sum of the tensors' data sizes in bytes.
-    public var totalDataBytes: Int { entries.reduce(0) { $0 + $1.data.count } }
+    public var totalDataBytes: Int { entries.reduce(0) { $0 + $1.data.byteCount($1.dtype) } }
 
     /// Adds Float values stored as F32, F16 or BF16 (rounded to nearest even) or F64.
     public mutating func add(name: String, shape: [Int], floats: [Float], as dtype: DType = .f32) throws {
         let count = try checkNew(name: name, shape: shape, given: floats.count)
+        try Self.checkFloatStorage(dtype, tensor: name)
         var data = [UInt8](repeating: 0, count: count * dtype.byteSize)
-        switch dtype {
-        case .f32: data = floats.withUnsafeBytes { Array($0) }
-        case .f16, .bf16:
-            data.withUnsafeMutableBytes { raw in
-                let out = raw.bindMemory(to: UInt16.self)
-                floats.withUnsafeBufferPointer {
-                    if dtype == .f16 { DTypeConversion.convertFloatsToF16($0, into: out) } else {
-                        DTypeConversion.convertFloatsToBF16($0, into: out)
-                    }
-                }
-            }
-        case .f64:
-            data.withUnsafeMutableBytes { raw in
-                let out = raw.bindMemory(to: Double.self)
-                for i in 0..<count { out[i] = Double(floats[i]) }
-            }
-        default:
-            throw SafeTensorsError.dtypeNotConvertible(file: Self.errorContext, tensor: name, dtype: dtype, to: "Float storage")
+        data.withUnsafeMutableBytes { raw in floats.withUnsafeBufferPointer { Self.encode($0, as: dtype, into: raw) } }
+        append(Entry(name: name, dtype: dtype, shape: shape, data: .bytes(data)))
+    }
+
+    /// Adds a tensor without copying it: its values are encoded (F32, F16, BF16 or F64 as in
+    /// `add(name:shape:floats:as:)`) straight into the file by `write(to:)`, a piece at a time, so that writing a
+    /// model needs no second copy of its weights. The values written are those the tensor holds at that time.
+    public mutating func add(name: String, tensor: Tensor, as dtype: DType = .f32) throws {
+        _ = try checkNew(name: name, shape: tensor.shape, given: tensor.count)
+        try Self.checkFloatStorage(dtype, tensor: name)
+        append(Entry(name: name, dtype: dtype, shape: tensor.shape, data: .tensor(tensor)))
+    }
+
+    private static func checkFloatStorage(_ dtype: DType, tensor name: String) throws {
+        guard [.f32, .f16, .bf16, .f64].contains(dtype) else {
+            throw SafeTensorsError.dtypeNotConvertible(file: errorContext, tensor: name, dtype: dtype, to: "Float storage")
         }
-        append(Entry(name: name, dtype: dtype, shape: shape, data: data))
+    }
+
+    /// Encodes `values` as `dtype` (F32, F16, BF16 rounded to nearest even, or F64) into `out`, which holds
+    /// exactly `values.count × dtype.byteSize` bytes.
+    static func encode(_ values: UnsafeBufferPointer<Float>, as dtype: DType, into out: UnsafeMutableRawBufferPointer) {
+        switch dtype {
+        case .f16: DTypeConversion.convertFloatsToF16(values, into: out.bindMemory(to: UInt16.self))
+        case .bf16: DTypeConversion.convertFloatsToBF16(values, into: out.bindMemory(to: UInt16.self))
+        case .f64:
+            let d = out.bindMemory(to: Double.self)
+            for i in values.indices { d[i] = Double(values[i]) }
+        default: out.copyMemory(from: UnsafeRawBufferPointer(values))
+        }
     }
 
     /// Adds integer values stored as I64, I32, I16, I8, U8 or BOOL (0/1); values that do not fit throw.
@@ -92,7 +142,7 @@ public struct SafeTensorsWriter: Sendable {
                 }
             }
         }
-        append(Entry(name: name, dtype: dtype, shape: shape, data: data))
+        append(Entry(name: name, dtype: dtype, shape: shape, data: .bytes(data)))
     }
 
     /// Adds already-encoded little-endian bytes; their count must be the shape's element count × dtype size.
@@ -104,7 +154,7 @@ public struct SafeTensorsWriter: Sendable {
                 file: Self.errorContext, tensor: name, dtype: dtype, shape: shape,
                 expectedBytes: overflow ? Int.max : needed, actualBytes: bytes.count)
         }
-        append(Entry(name: name, dtype: dtype, shape: shape, data: bytes))
+        append(Entry(name: name, dtype: dtype, shape: shape, data: .bytes(bytes)))
     }
 
     private mutating func append(_ e: Entry) {
@@ -169,7 +219,7 @@ public struct SafeTensorsWriter: Sendable {
             h.append(contentsOf: Array("],\"data_offsets\":[".utf8))
             STJSONWriter.appendInt(offset, to: &h)
             h.append(UInt8(ascii: ","))
-            offset += e.data.count
+            offset += e.data.byteCount(e.dtype)
             STJSONWriter.appendInt(offset, to: &h)
             h.append(contentsOf: Array("]}".utf8))
         }
@@ -189,25 +239,34 @@ public struct SafeTensorsWriter: Sendable {
         out.reserveCapacity(8 + header.count + totalDataBytes)
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: header)
-        for e in order { out.append(contentsOf: e.data) }
+        for e in order { e.data.forEachPiece(e.dtype) { out.append(contentsOf: $0) } }
         return out
     }
 
     /// Writes the file atomically: into a temporary file in the same directory, fsync, rename over `url`,
     /// fsync the directory. On failure the temporary file is removed and an existing file at `url` is untouched.
+    /// Tensors are streamed into the file one after the other (see `add(name:tensor:as:)`): besides what the
+    /// writer holds, only one piece of one tensor is in memory at a time.
     public func write(to url: URL) throws {
         let (order, header) = try layout()
-        var chunks: [[UInt8]] = [withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) }, header]
-        chunks.append(contentsOf: order.map(\.data))
-        try Self.writeFile(chunks: chunks, to: url, failAfterBytes: failAfterBytesForTesting)
+        try Self.writeFile(to: url, failAfterBytes: failAfterBytesForTesting) { sink in
+            try sink.write(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) })
+            try sink.write(header)
+            for e in order { try e.data.forEachPiece(e.dtype) { try sink.write($0) } }
+        }
     }
 }
 
 extension SafeTensorsWriter {
-    /// `AtomicFile.write` with its failures as `SafeTensorsError`s.
+    /// `AtomicFile.write(chunks:)` with its failures as `SafeTensorsError`s.
     static func writeFile(chunks: [[UInt8]], to url: URL, failAfterBytes: Int? = nil) throws {
+        try writeFile(to: url, failAfterBytes: failAfterBytes) { sink in for c in chunks { try sink.write(c) } }
+    }
+
+    /// `AtomicFile.write(to:body:)` with its failures as `SafeTensorsError`s.
+    static func writeFile(to url: URL, failAfterBytes: Int? = nil, _ body: (AtomicFile.Sink) throws -> Void) throws {
         do {
-            try AtomicFile.write(chunks: chunks, to: url, failAfterBytes: failAfterBytes)
+            try AtomicFile.write(to: url, failAfterBytes: failAfterBytes, body)
         } catch let e as AtomicFile.Failure {
             switch e {
             case .directoryMissing(let f, let d): throw SafeTensorsError.directoryMissing(file: f, directory: d)

@@ -24,6 +24,11 @@ public final class ShardedSafeTensors: @unchecked Sendable {
         let indexPath = indexURL.path
         self.indexURL = indexURL
         let mapped = try MappedFile(path: indexPath)
+        if mapped.bytes.count > SafeTensorsHeader.maxHeaderLength {
+            // The same limit as a safetensors header: an index lists names only.
+            throw SafeTensorsError.invalidIndex(
+                file: indexPath, reason: "\(mapped.bytes.count) bytes, more than the \(SafeTensorsHeader.maxHeaderLength)-byte limit")
+        }
         let json: STJSON
         do {
             guard String(validating: mapped.bytes, as: UTF8.self) != nil else {
@@ -148,7 +153,7 @@ extension SafeTensorsWriter {
     ) throws -> SafeTensorsShardedWriteResult {
         let indexURL = directory.appendingPathComponent("\(baseName).safetensors.index.json")
         if maxShardSize <= 0 { throw SafeTensorsError.invalidShardSize(file: indexURL.path, size: maxShardSize) }
-        let groups = Self.shardGroups(sizes: entries.map(\.data.count), maxShardSize: maxShardSize)
+        let groups = Self.shardGroups(sizes: entries.map { $0.data.byteCount($0.dtype) }, maxShardSize: maxShardSize)
         let fileNames: [String] = groups.count == 1
             ? ["\(baseName).safetensors"]
             : groups.indices.map { "\(baseName)-\(Self.fiveDigits($0 + 1))-of-\(Self.fiveDigits(groups.count)).safetensors" }

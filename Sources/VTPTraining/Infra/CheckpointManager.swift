@@ -171,7 +171,7 @@ public final class CheckpointManager {
         let names = state.tensors.keys.sorted()
         for n in names {
             let t = state.tensors[n]!
-            try w.add(name: n, shape: t.shape, floats: t.scalars)
+            try w.add(name: n, tensor: t)  // streamed into the file, not copied
         }
         try w.write(to: dir.appendingPathComponent(Self.stateTensorsFile))
         let json: JSONValue = .object([
