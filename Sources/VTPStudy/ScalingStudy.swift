@@ -33,6 +33,14 @@ public struct StudyCell: Codable, Equatable, Sendable {
     /// When the cell finished (ISO 8601).
     public var finished: String
 
+    public init(kind: String, steps: Int, seed: Int, batchSize: Int, flopsPerStep: Double, flops: Double, stageSeconds: [String: Double],
+                seconds: Double, zeroShot: Double?, knn: Double?, linearProbe: Double?, psnr: Double, domainRFID: Double?,
+                domainGFID: Double?, classConsistency: Double, finished: String) {
+        (self.kind, self.steps, self.seed, self.batchSize, self.flopsPerStep, self.flops) = (kind, steps, seed, batchSize, flopsPerStep, flops)
+        (self.stageSeconds, self.seconds, self.zeroShot, self.knn, self.linearProbe) = (stageSeconds, seconds, zeroShot, knn, linearProbe)
+        (self.psnr, self.domainRFID, self.domainGFID, self.classConsistency, self.finished) = (psnr, domainRFID, domainGFID, classConsistency, finished)
+    }
+
     /// The cell's folder name under cells/.
     public static func name(kind: String, steps: Int, seed: Int) -> String { "\(kind)-\(steps)-s\(seed)" }
     public var name: String { Self.name(kind: kind, steps: steps, seed: seed) }
