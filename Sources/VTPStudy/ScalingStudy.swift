@@ -151,13 +151,18 @@ public final class ScalingStudy {
         return dir
     }
 
-    /// The test images' statistics in the classifier's features, saved once (every cell's gFID uses them).
+    /// The test images' statistics in the classifier's features, saved once (every cell's gFID uses them) with
+    /// what they were computed from; recomputed when the classifier, the test set or the limit change.
     private func referenceStatistics(classifier: URL) throws -> URL {
         let url = config.outputURL.appendingPathComponent("reference-domain-statistics.safetensors")
-        if FileManager.default.fileExists(atPath: url.path) { return url }
+        let sourceURL = config.outputURL.appendingPathComponent("reference-domain-statistics.json")
+        let source = ["classifier": classifier.path, "data": config.data.test, "limit": "\(config.eval.limit)"]
+        if FileManager.default.fileExists(atPath: url.path), let d = try? Data(contentsOf: sourceURL),
+           (try? JSONDecoder().decode([String: String].self, from: d)) == source { return url }
         log("reference statistics of \(config.data.test)")
         let net = try FeatureNetwork.open(inceptionWeights: nil, domainNet: classifier.path)
         try FIDEvaluation.statistics(of: config.data.test, network: net, limit: limit).0.save(to: url)
+        try EvaluationReport.writeJSON(source, to: sourceURL)
         return url
     }
 
