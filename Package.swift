@@ -58,9 +58,10 @@ let package = Package(
             resources: [.copy("Resources/imagenet_classnames.txt")], swiftSettings: optimisedFlags),
         .target(name: "VTPGeneration", dependencies: ["VTPModels", "VTPData", "VTPTensor", "VTPEval", "VTPTraining"], swiftSettings: optimisedFlags),
         .target(name: "VTPTraining", dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPDistributed", "Yams"], swiftSettings: optimisedFlags),
+        .target(name: "VTPStudy", dependencies: ["VTPTraining", "VTPGeneration", "VTPEval", "VTPModels", "VTPData", "VTPDistributed"], swiftSettings: optimisedFlags),
         .executableTarget(
             name: "vtp",
-            dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTraining", "VTPGeneration", "VTPDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["VTPModels", "VTPData", "VTPEval", "VTPTraining", "VTPGeneration", "VTPDistributed", "VTPStudy", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "vtp-bench", dependencies: ["VTPModels", "VTPData", "VTPGeneration", "CVTPKernels"], path: "bench/swift", swiftSettings: optimisedFlags),
         .target(name: "VTPTestSupport", dependencies: ["VTPTensor"], path: "Tests/VTPTestSupport"),
         .testTarget(name: "VTPTensorTests", dependencies: ["VTPTensor", "VTPTestSupport"], resources: [.copy("Fixtures")]),
@@ -70,6 +71,7 @@ let package = Package(
         .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining", "VTPTestSupport", "VTPDistributed"]),
         .testTarget(name: "vtpTests", dependencies: ["vtp", "VTPTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "VTPGenerationTests", dependencies: ["VTPGeneration", "VTPTraining", "VTPData", "VTPTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VTPStudyTests", dependencies: ["VTPStudy", "VTPTraining", "VTPEval"]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

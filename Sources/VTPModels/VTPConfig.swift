@@ -233,7 +233,7 @@ public struct VTPConfig: Codable, Equatable, Sendable {
 /// Feed-forward variants of the official `ffn_layer_dict`.
 public enum FFNKind: String, CaseIterable, Sendable {
     case mlp, swiglu, swiglu32, swiglu64, swiglu128
-    var align: Int {
+    public var align: Int {
         switch self {
         case .mlp, .swiglu: return 8
         case .swiglu32: return 32

@@ -17,5 +17,5 @@ struct VTP: ParsableCommand {
           vtp tokenize "a photo of a cat"
         """,
         subcommands: [Train.self, Reconstruct.self, Encode.self, Decode.self, ZeroShot.self, Embed.self, Features.self, Tokenize.self, Forward.self, Compare.self, Info.self, Init.self,
-                     Eval.self, Convert.self, Dit.self])
+                     Eval.self, Convert.self, Dit.self, Study.self])
 }
