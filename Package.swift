@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "VTPEvalTests", dependencies: ["VTPEval"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPTrainingTests", dependencies: ["VTPTraining", "VTPTestSupport", "VTPDistributed"]),
         .testTarget(name: "vtpTests", dependencies: ["vtp", "VTPTensor", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "VTPGenerationTests", dependencies: ["VTPGeneration", "VTPTraining", "VTPData", "VTPTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VTPGenerationTests", dependencies: ["VTPGeneration", "VTPTraining", "VTPData", "VTPEval", "VTPTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VTPStudyTests", dependencies: ["VTPStudy", "VTPTraining", "VTPEval"]),
         .testTarget(name: "VTPDataTests", dependencies: ["VTPData"], resources: [.copy("Fixtures")]),
     ],

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VTPEval
 import VTPData
 import VTPGeneration
 import VTPModels
@@ -108,7 +109,10 @@ import VTPTraining
         let report = try DiTSampleRun.run(o)
         #expect(report.images == 4 && report.settings.contains("EMA weights"))
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(files == ["000000.png", "000001.png", "000002.png", "000003.png", "grid.png", "samples.npz"])
+        #expect(files == ["000000.png", "000001.png", "000002.png", "000003.png", "grid.png", "samples.json", "samples.npz"])
+        // samples.json: the class each image was generated for (classes 0 and 2, two each), for class consistency.
+        let manifest = try SampleManifest.load(from: out)
+        #expect(manifest.files == ["000000.png", "000001.png", "000002.png", "000003.png"] && manifest.labels == [0, 0, 2, 2])
         let npz = try Data(contentsOf: out.appendingPathComponent("samples.npz"))
         #expect(npz.starts(with: [0x50, 0x4B, 0x03, 0x04]))
         let header = String(decoding: npz.prefix(200), as: UTF8.self)
