@@ -8,7 +8,7 @@ import Testing
     @Test func oversizedIndexIsRefusedBeforeParsing() throws {
         try stWithTemporaryDirectory { dir in
             let url = dir.appendingPathComponent("model.safetensors.index.json")
-            FileManager.default.createFile(atPath: url.path, contents: Data("{\"weight_map\":{}}".utf8))
+            _ = FileManager.default.createFile(atPath: url.path, contents: Data("{\"weight_map\":{}}".utf8))
             let handle = try FileHandle(forWritingTo: url)
             try handle.truncate(atOffset: UInt64(SafeTensorsHeader.maxHeaderLength) + 1)
             try handle.close()
