@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VTPDistributed
 import VTPEval
 import VTPModels
 import VTPNN
@@ -48,3 +49,14 @@ struct ImageOptions: ParsableArguments {
 
 /// Prints to standard error.
 func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
+/// Runs `body` with the MPI world (one process when not launched by `mpirun`). Under `mpirun`, an error on one
+/// rank ends every rank (MPI_Abort) with its message, instead of leaving the others waiting in a collective.
+func onEveryRank(_ body: (Communicator) throws -> Void) throws {
+    let world = Distributed.world
+    do {
+        try body(world)
+    } catch where world.size > 1 {
+        world.abort(message: "error (rank \(world.rank) of \(world.size)): \(VTP.message(for: error))", code: 1)
+    }
+}

@@ -52,12 +52,7 @@ struct Train: ParsableCommand {
     /// Under `mpirun`, an error on one rank ends every rank (MPI_Abort) with its message, instead of leaving the
     /// others waiting in a collective.
     func run() throws {
-        let world = Distributed.world
-        do {
-            try train(world)
-        } catch where world.size > 1 {
-            world.abort(message: "error (rank \(world.rank) of \(world.size)): \(VTP.message(for: error))", code: 1)
-        }
+        try onEveryRank { world in try train(world) }
     }
 
     private func train(_ world: any Communicator) throws {

@@ -96,7 +96,7 @@ public enum DiTSampleRun {
         for (file, image) in zip(files, result.images) { try image.write(to: o.output.appendingPathComponent(file), format: .png) }
         let rows = classes.indices.map { k in Array(result.images[(k * o.perClass)..<(k * o.perClass + Swift.min(o.perClass, o.gridColumns))]) }
         let settings = "method \(o.method.rawValue), \(o.steps) grid points, shift \(o.shift), "
-            + (guidance.map { "CFG \($0.scale) on \(channels.rawValue) channels from t ≥ \(o.cfgIntervalStart)" } ?? "no CFG")
+            + (guidance.map { "CFG \($0.scale) on \(channels.rawValue) channels from t >= \(o.cfgIntervalStart)" } ?? "no CFG")
             + (o.method == .dopri5 ? ", atol \(o.atol), rtol \(o.rtol)" : "") + ", seed \(o.seed)"
             + (stats == nil ? ", no latent statistics" : "") + (useEMA ? ", EMA weights" : "")
         let names = info?.classNames ?? []

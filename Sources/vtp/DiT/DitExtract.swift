@@ -42,12 +42,7 @@ struct DitExtract: ParsableCommand {
 
     /// Under `mpirun` the ranks share the shards (output on a shared file system); an error on one rank ends all.
     func run() throws {
-        let world = Distributed.world
-        do {
-            try extract(DataParallel(communicator: world))
-        } catch where world.size > 1 {
-            world.abort(message: "error (rank \(world.rank) of \(world.size)): \(VTP.message(for: error))", code: 1)
-        }
+        try onEveryRank { world in try extract(DataParallel(communicator: world)) }
     }
 
     private func extract(_ parallel: DataParallel) throws {

@@ -39,12 +39,7 @@ struct DitTrain: ParsableCommand {
 
     /// Under `mpirun`, an error on one rank ends every rank (MPI_Abort) with its message.
     func run() throws {
-        let world = Distributed.world
-        do {
-            try train(DataParallel(communicator: world))
-        } catch where world.size > 1 {
-            world.abort(message: "error (rank \(world.rank) of \(world.size)): \(VTP.message(for: error))", code: 1)
-        }
+        try onEveryRank { world in try train(DataParallel(communicator: world)) }
     }
 
     private func train(_ parallel: DataParallel) throws {
