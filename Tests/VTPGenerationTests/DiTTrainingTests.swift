@@ -108,6 +108,8 @@ import VTPTraining
         (o.classes, o.perClass, o.steps, o.shift, o.cfgScale, o.npz) = ([0, 2], 2, 4, 0, 2, true)
         let report = try DiTSampleRun.run(o)
         #expect(report.images == 4 && report.settings.contains("EMA weights"))
+        // After 3 steps at decay 0.9 the EMA still holds 0.9³ = 73% of the initial weights: a warning naming --raw.
+        #expect(report.warning?.contains("73% of the initial weights") == true && report.warning?.contains("--raw") == true)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
         #expect(files == ["000000.png", "000001.png", "000002.png", "000003.png", "grid.png", "samples.json", "samples.npz"])
         // samples.json: the class each image was generated for (classes 0 and 2, two each), for class consistency.

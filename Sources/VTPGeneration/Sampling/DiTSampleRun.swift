@@ -49,6 +49,8 @@ public enum DiTSampleRun {
 
     public struct Report {
         public var images: Int
+        /// Set when the EMA weights of an early checkpoint still hold much of the initial weights.
+        public var warning: String?
         public var grid: URL
         /// One line with every sampling setting (incl. the guided channels).
         public var settings: String
@@ -105,6 +107,22 @@ public enum DiTSampleRun {
         let gridURL = o.output.appendingPathComponent("grid.png")
         try grid.writePNG(to: gridURL)
         if o.npz { try NumPyArchive.writeImages(result.images, to: o.output.appendingPathComponent("samples.npz")) }
-        return Report(images: result.images.count, grid: gridURL, settings: settings, seconds: Date().timeIntervalSince(start))
+        return Report(images: result.images.count, warning: useEMA ? earlyEMAWarning(checkpoint: dir) : nil, grid: gridURL,
+                      settings: settings, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The EMA of weights started at step 0 holds decay^step of the (zero-initialised) starting weights; above 20%
+    /// its samples are mostly noise. Reads the step from `training_state.json` and the decay from the checkpoint's
+    /// `train_config.yaml`; nil when either is missing.
+    static func earlyEMAWarning(checkpoint dir: URL) -> String? {
+        struct State: Decodable { var step: Int }
+        guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent("training_state.json").path),
+              let step = try? JSONDecoder().decode(State.self, from: data).step,
+              let config = try? DiTTrainConfig.load(from: dir.appendingPathComponent("train_config.yaml"), validate: false)
+        else { return nil }
+        let share = Foundation.pow(config.ema.decay, Double(step))
+        guard share > 0.2 else { return nil }
+        return String(format: "the EMA weights of this step-%d checkpoint still hold %.0f%% of the initial weights (decay %g): "
+                      + "samples will be mostly noise; sample the raw weights with --raw, or train longer", step, 100 * share, config.ema.decay)
     }
 }

@@ -76,6 +76,7 @@ struct DitSample: ParsableCommand {
         FileHandle.standardError.write("\n".data(using: .utf8)!)
         print("\(report.images) images in \(output) (\(String(format: "%.1f", report.seconds)) s); grid: \(report.grid.path)")
         print(report.settings)
+        if let w = report.warning { note("warning: " + w) }
         if let net {
             let r = try GenerationEvaluation.evaluate(samples: URL(fileURLWithPath: output),
                                                       classifier: try DomainNetwork(directory: URL(fileURLWithPath: net)),
