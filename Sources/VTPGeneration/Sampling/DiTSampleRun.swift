@@ -116,9 +116,9 @@ public enum DiTSampleRun {
     /// `train_config.yaml`; nil when either is missing.
     static func earlyEMAWarning(checkpoint dir: URL) -> String? {
         struct State: Decodable { var step: Int }
-        guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent("training_state.json").path),
+        guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(CheckpointManager.stateJSONFile).path),
               let step = try? JSONDecoder().decode(State.self, from: data).step,
-              let config = try? DiTTrainConfig.load(from: dir.appendingPathComponent("train_config.yaml"), validate: false)
+              let config = try? DiTTrainConfig.load(from: dir.appendingPathComponent(CheckpointManager.configFile), validate: false)
         else { return nil }
         let share = Foundation.pow(config.ema.decay, Double(step))
         guard share > 0.2 else { return nil }
