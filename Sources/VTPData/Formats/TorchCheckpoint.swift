@@ -30,7 +30,7 @@ public struct TorchCheckpoint: Sendable {
     public init(data: Data, file: String, key: String? = nil) throws {
         self.file = file
         let root: PickleValue
-        let storages: [String: [UInt8]]
+        let storages: StorageReader
         let arena = PickleArena()
         defer { arena.release() }
         if ZipArchive.looksLikeZip(data) {
@@ -66,7 +66,7 @@ public struct TorchCheckpoint: Sendable {
 
     // MARK: formats
 
-    private static func readZip(_ data: Data, file: String, arena: PickleArena) throws -> (PickleValue, [String: [UInt8]]) {
+    private static func readZip(_ data: Data, file: String, arena: PickleArena) throws -> (PickleValue, StorageReader) {
         let zip = try ZipArchive(data: data, file: file)
         guard let pkl = zip.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) else {
             throw FormatError.zipEntryMissing(file: file, entry: "<archive>/data.pkl")
@@ -86,23 +86,26 @@ public struct TorchCheckpoint: Sendable {
             }
             return try u.load(from: 0).0
         }
-        var storages: [String: [UInt8]] = [:]
-        for (key, (dtype, count)) in wanted {
+        // Storages are read when a tensor of the selected entry needs them: `key: "ema"` of a training checkpoint
+        // never reads the model's or the optimizer's bytes.
+        let referenced = wanted
+        let reader = StorageReader(file: file) { key in
+            guard let (dtype, count) = referenced[key] else { return nil }
             let bytes = try zip.contents(of: base + "data/" + key)
             let (need, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
             guard !overflow, bytes.count >= need else {
                 throw FormatError.storageOutOfRange(file: file, tensor: "storage \(key)",
                                          reason: "holds \(bytes.count) bytes, fewer than its \(count) \(dtype) elements")
             }
-            storages[key] = bytes
+            return bytes
         }
-        return (root, storages)
+        return (root, reader)
     }
 
     /// The LONG1 encoding of torch's legacy magic number 0x1950a86a20f9469cfc6c.
     private static let legacyMagic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
 
-    private static func readLegacy(_ raw: UnsafeRawBufferPointer, file: String, arena: PickleArena) throws -> (PickleValue, [String: [UInt8]]) {
+    private static func readLegacy(_ raw: UnsafeRawBufferPointer, file: String, arena: PickleArena) throws -> (PickleValue, StorageReader) {
         if raw.count > 262, raw[257] == 0x75, raw[258] == 0x73, raw[259] == 0x74, raw[260] == 0x61, raw[261] == 0x72 {
             throw FormatError.unsupported(file: file, reason: "the tar checkpoint format of torch < 0.1.10")
         }
@@ -164,7 +167,8 @@ public struct TorchCheckpoint: Sendable {
         for key in wanted.keys where storages[key] == nil {
             throw FormatError.storageOutOfRange(file: file, tensor: "storage \(key)", reason: "referenced but missing from the storage list")
         }
-        return (root, storages)
+        let read = storages
+        return (root, StorageReader(file: file) { read[$0] })
     }
 
     /// ('storage', StorageType, key, location, numel[, view_metadata]) → `.storage`.
@@ -192,6 +196,23 @@ public struct TorchCheckpoint: Sendable {
         return .storage(dtype: dtype, key: key, count: Int(count), view: legacy ? (0, Int(count)) : nil)
     }
 
+    /// A checkpoint's storages by key, read on first use and kept for the tensors that share them.
+    private final class StorageReader {
+        let file: String
+        let read: (String) throws -> [UInt8]?
+        var cache: [String: [UInt8]] = [:]
+
+        init(file: String, read: @escaping (String) throws -> [UInt8]?) { (self.file, self.read) = (file, read) }
+
+        /// The storage's bytes; nil when the checkpoint has no such storage.
+        func bytes(_ key: String) throws -> [UInt8]? {
+            if let hit = cache[key] { return hit }
+            guard let b = try read(key) else { return nil }
+            cache[key] = b
+            return b
+        }
+    }
+
     // MARK: flattening
 
     /// Deepest nesting of containers flattened (a state dict of state dicts needs a handful).
@@ -204,13 +225,13 @@ public struct TorchCheckpoint: Sendable {
 
     /// Flattens nested containers into named tensors, within `maxNesting` levels and `maxVisited` values.
     private struct Walk {
-        let storages: [String: [UInt8]]
+        let storages: StorageReader
         let file: String
         var tensors: [(String, StoredTensor)] = []
         var skipped: [(String, String)] = []
         var visited = 0
 
-        init(storages: [String: [UInt8]], file: String) {
+        init(storages: StorageReader, file: String) {
             self.storages = storages
             self.file = file
         }
@@ -244,8 +265,8 @@ public struct TorchCheckpoint: Sendable {
     }
 
     /// Copies a strided view out of its storage into row-major bytes, checking every bound first.
-    private static func materialize(_ v: TensorView, name: String, storages: [String: [UInt8]], file: String) throws -> StoredTensor {
-        guard let storage = storages[v.storageKey] else {
+    private static func materialize(_ v: TensorView, name: String, storages: StorageReader, file: String) throws -> StoredTensor {
+        guard let storage = try storages.bytes(v.storageKey) else {
             throw FormatError.storageOutOfRange(file: file, tensor: name, reason: "storage '\(v.storageKey)' is missing")
         }
         let size = v.dtype.byteSize
