@@ -15,10 +15,11 @@ enum DiTFixtures {
         return all.filter { $0.hasPrefix("lightningdit-") }.sorted()
     }
 
-    /// Max |ours − expected| per key of expected.safetensors (a missing key or a shape mismatch is recorded).
-    static func differences(_ name: String) throws -> [(String, Float)] {
+    /// Max |ours − expected| per key of expected.safetensors (a missing key or a shape mismatch is recorded), with
+    /// the fixture's own model folder or `model` (the same weights arrived another way).
+    static func differences(_ name: String, model modelDirectory: URL? = nil) throws -> [(String, Float)] {
         let dir = root.appendingPathComponent(name)
-        let model = try LightningDiT.load(directory: dir)
+        let model = try LightningDiT.load(directory: modelDirectory ?? dir)
         let sampling = try SamplingFile.load(from: dir.appendingPathComponent("sampling.json"))
         let inputs = try DiTReference.Inputs(file: try SafeTensorsFile(url: dir.appendingPathComponent("inputs.safetensors")))
         let ours = Dictionary(uniqueKeysWithValues: try DiTReference.outputs(model: model, inputs: inputs, sampling: sampling))

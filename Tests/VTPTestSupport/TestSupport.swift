@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VTPTensor
 
@@ -64,4 +65,9 @@ public func maxAbsDifference(_ a: Tensor, _ b: [Float]) -> Float {
 public func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
     precondition(a.shape == b.shape, "maxAbsDifference: shapes \(a.shape) vs \(b.shape)")
     return maxAbsDifference(a, b.scalars)
+}
+
+/// A new, not yet created folder under the system's temporary directory (`<tag>-<UUID>`).
+public func temporaryDirectory(_ tag: String = "vtp-test") -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("\(tag)-\(UUID().uuidString)")
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VTPEval
 import VTPNN
 import VTPTensor
 
@@ -100,20 +101,22 @@ public struct LatentStatistics: Equatable, Sendable {
         try w.write(to: url)
     }
 
-    /// Reads a file written by `save` (or the official stats converted to safetensors: `mean`, `std`).
+    /// Reads a file written by `save`, or the official `latents_stats.pt` (`mean`, `std`; read by the restricted
+    /// PyTorch reader) or any safetensors holding those two.
     public static func load(from url: URL, multiplier: Float? = nil) throws -> LatentStatistics {
-        let f = try SafeTensorsFile(url: url)
-        guard f.contains("mean"), f.contains("std") else {
-            throw GenerationError.invalidInput("\(url.path) must hold 'mean' and 'std' (it has: \(f.names.joined(separator: ", ")))")
+        let f = try WeightFiles.open(url)
+        let names = Set(f.tensorNames)
+        guard names.contains("mean"), names.contains("std") else {
+            throw GenerationError.invalidInput("\(url.path) must hold 'mean' and 'std' (it has: \(f.tensorNames.joined(separator: ", ")))")
         }
-        let (m, s) = (try f.floats("mean"), try f.floats("std"))
+        let (m, s) = (try f.tensorFloats("mean"), try f.tensorFloats("std"))
         guard m.count == s.count, !m.isEmpty else {
             throw GenerationError.invalidInput("\(url.path): 'mean' (\(m.count)) and 'std' (\(s.count)) differ in size")
         }
         guard s.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw GenerationError.invalidInput("\(url.path): 'std' must be positive and finite")
         }
-        let stored = f.metadata["latent_multiplier"].flatMap(Float.init)
+        let stored = (f as? SafeTensorsFile)?.metadata["latent_multiplier"].flatMap(Float.init)
         return LatentStatistics(mean: m, std: s, multiplier: multiplier ?? stored ?? 1)
     }
 }

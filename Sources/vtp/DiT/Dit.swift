@@ -5,5 +5,5 @@ struct Dit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dit",
         abstract: "LightningDiT generation on tokenizer latents.",
-        subcommands: [DitExtract.self, DitTrain.self, DitSample.self, DitReference.self])
+        subcommands: [DitExtract.self, DitTrain.self, DitSample.self, DitImport.self, DitReference.self])
 }
