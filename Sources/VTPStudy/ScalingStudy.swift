@@ -113,6 +113,19 @@ public final class ScalingStudy {
         return results
     }
 
+    /// Writes study.json, study.csv, study.md and the plots from the cells finished so far, computing nothing (safe
+    /// beside a running study: every file is replaced atomically).
+    @discardableResult
+    public func report() throws -> StudyResults {
+        let cells = try grid.compactMap { try Self.readCell(cellURL(StudyCell.name(kind: $0.kind, steps: $0.steps, seed: $0.seed))) }
+        guard !cells.isEmpty else {
+            throw TrainConfigError.invalid(["\(config.outputURL.path) has no finished cell yet (cells/*/cell.json)"])
+        }
+        let results = StudyResults(cells: cells, gridSize: grid.count)
+        try results.write(to: config.outputURL, config: config)
+        return results
+    }
+
     /// A finished cell's record, nil when the cell has not finished.
     public static func readCell(_ dir: URL) throws -> StudyCell? {
         let url = dir.appendingPathComponent("cell.json")

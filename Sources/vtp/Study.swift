@@ -23,6 +23,7 @@ struct StudyScaling: ParsableCommand {
 
           vtp study scaling --config configs/study/fmnist-scaling.yaml --quick       # the demo grid
           vtp study scaling --config configs/study/fmnist-scaling.yaml               # the full grid
+          vtp study scaling --config configs/study/fmnist-scaling.yaml --report      # results so far, from another shell
           vtp study scaling --config configs/study/fmnist-scaling.yaml seeds=[0,1,2] output_dir=runs/study-3seeds
         """)
 
@@ -34,6 +35,9 @@ struct StudyScaling: ParsableCommand {
 
     @Flag(name: .long, help: "Print the grid with each cell's tokenizer FLOPs and exit.")
     var dryRun = false
+
+    @Flag(name: .long, help: "Write the results and plots of the cells finished so far and exit (computes nothing; safe while the study runs).")
+    var report = false
 
     @Argument(help: "Overrides of the study config such as output_dir=runs/s2 tokenizer.steps=[100,200].")
     var overrides: [String] = []
@@ -48,6 +52,11 @@ struct StudyScaling: ParsableCommand {
                 print(String(format: "%@  %.3g FLOPs (%.3g per step, batch %d)", StudyCell.name(kind: g.kind, steps: g.steps, seed: g.seed),
                              f.total(steps: g.steps), f.perStep, tc.schedule.batchSize))
             }
+            return
+        }
+        if report {
+            let r = try study.report()
+            print("\(r.cells.count) of \(r.gridSize) cells finished -> \(cfg.outputDir)/study.md")
             return
         }
         let r = try study.run()

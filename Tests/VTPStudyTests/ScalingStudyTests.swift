@@ -49,6 +49,12 @@ final class ScalingStudyTests: XCTestCase {
         let record = first.cellURL("ae-1-s0").appendingPathComponent("cell.json")
         let written = try Data(contentsOf: record)
         XCTAssertNil(try ScalingStudy.readCell(first.cellURL("vtp-1-s0")))
+        // --report: the results of the finished cell, nothing computed.
+        let reporter = ScalingStudy(config: config)
+        XCTAssertEqual(try reporter.report().cells.map(\.name), ["ae-1-s0"])
+        XCTAssertEqual(reporter.computedCells, [])
+        let early = try String(contentsOf: dir.appendingPathComponent("out/study.csv"), encoding: .utf8)
+        XCTAssertEqual(early.split(separator: "\n").count, 2)
 
         // Second run: the finished cell is read back, not recomputed; the other three are computed.
         let second = ScalingStudy(config: config)
