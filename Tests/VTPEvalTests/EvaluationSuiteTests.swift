@@ -99,6 +99,23 @@ import VTPTensor
         return root
     }
 
+    /// Cached features come back identical, class names included, without opening the dataset again (here: deleted).
+    @Test func cachedFeaturesDoNotReopenTheDataset() throws {
+        var c = VTPConfig()
+        (c.imageSize, c.trainReconstruction, c.trainClip) = (32, false, false)
+        (c.visionEmbedDim, c.visionDepth, c.visionNumHeads, c.visionPatchSize) = (32, 2, 2, 16)
+        let model = try VTPModel(config: c, seed: 2)
+        let data = try Self.barDataset(count: 6, seed: 4)
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("vtp-features-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let pipeline = Preprocess.Pipeline.zeroShot(size: 32)
+        let first = try DatasetFeatures.load(model: model, modelPath: "m", data: data.path, limit: nil, pipeline: pipeline, cache: cache)
+        try FileManager.default.removeItem(at: data)
+        let again = try DatasetFeatures.load(model: model, modelPath: "m", data: data.path, limit: nil, pipeline: pipeline, cache: cache)
+        #expect(again.classNames == ["horizontal", "vertical"] && again.classNames == first.classNames)
+        #expect(again.labels == first.labels && again.cls.scalars == first.cls.scalars && again.avgpool.scalars == first.avgpool.scalars)
+    }
+
     @Test func domainClassifierLearnsBarsAndMeasuresConsistency() throws {
         let data = try Self.barDataset(count: 200, seed: 1)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("vtp-clf-\(UUID().uuidString)")

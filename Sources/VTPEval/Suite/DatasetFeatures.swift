@@ -31,19 +31,26 @@ public struct DatasetFeatures {
     public static func load(model: VTPModel, modelPath: String, data: String, limit: Int?, pipeline: Preprocess.Pipeline,
                             cache: URL?, batch: Int = 128, progress: (Int, Int) -> Void = { _, _ in }) throws -> DatasetFeatures {
         let id = identity(model: modelPath, data: data, limit: limit, pipeline: pipeline)
-        let dataset = try LabelledImages.open(data, limit: limit)
         if let cache, FileManager.default.fileExists(atPath: cache.path), let f = try? SafeTensorsFile(url: cache),
            f.metadata["identity"] == id {
             let cls = Tensor(try f.floats("cls"), shape: try f.info("cls").shape)
             let avg = Tensor(try f.floats("avgpool"), shape: try f.info("avgpool").shape)
             let clip = f.contains("clip") ? Tensor(try f.floats("clip"), shape: try f.info("clip").shape) : nil
-            return DatasetFeatures(cls: cls, avgpool: avg, clip: clip, labels: try f.floats("labels").map { Int($0) },
-                                   classNames: dataset.classNames)
+            // The class names travel with the cache, so a hit does not open the dataset again.
+            let names: [String]?
+            if let stored = f.metadata["class_names"] {
+                names = try JSONDecoder().decode([String]?.self, from: Data(stored.utf8))
+            } else {
+                names = try LabelledImages.open(data, limit: limit).classNames
+            }
+            return DatasetFeatures(cls: cls, avgpool: avg, clip: clip, labels: try f.floats("labels").map { Int($0) }, classNames: names)
         }
+        let dataset = try LabelledImages.open(data, limit: limit)
         let features = try extract(model: model, dataset: dataset, pipeline: pipeline, batch: batch, progress: progress)
         if let cache {
             try FileManager.default.createDirectory(at: cache.deletingLastPathComponent(), withIntermediateDirectories: true)
-            var w = SafeTensorsWriter(metadata: ["format": "pt", "identity": id])
+            let names = String(decoding: try JSONEncoder().encode(features.classNames), as: UTF8.self)
+            var w = SafeTensorsWriter(metadata: ["format": "pt", "identity": id, "class_names": names])
             try w.add(name: "cls", shape: features.cls.shape, floats: features.cls.scalars)
             try w.add(name: "avgpool", shape: features.avgpool.shape, floats: features.avgpool.scalars)
             if let c = features.clip { try w.add(name: "clip", shape: c.shape, floats: c.scalars) }
