@@ -3,7 +3,7 @@ import VTPNN
 import VTPTensor
 
 /// The constructor arguments of a `DomainClassifier` (its `config.json`).
-public struct DomainClassifierConfig: Codable, Equatable, Sendable {
+public struct DomainClassifierConfig: Codable, Equatable, Sendable, ModelFolderConfig {
     /// Side of the square grey input image; must be divisible by 2^(number of stages).
     public var imageSize = 28
     /// Channels of each stage (two 3×3 convolutions + ReLU each, then a 2×2 max-pool).
@@ -60,7 +60,7 @@ public struct DomainClassifierConfig: Codable, Equatable, Sendable {
 /// flatten [B, C·s·s] → fc → ReLU = features [B, feature_dim] → head → logits [B, num_classes]
 /// ```
 /// Keys: `stages.{i}.conv1.weight/bias`, `stages.{i}.conv2.weight/bias`, `fc.weight/bias`, `head.weight/bias`.
-public final class DomainClassifier: Module {
+public final class DomainClassifier: Module, ModelFolderModel {
     public final class Stage: Module {
         public let conv1: Conv2d, conv2: Conv2d
         public var items: [ModuleItem] { [.child("conv1", conv1), .child("conv2", conv2)] }
@@ -104,20 +104,6 @@ public final class DomainClassifier: Module {
         return (features, head(features))
     }
 
-    /// Loads `directory/config.json` and `directory/model.safetensors` strictly.
-    public static func load(directory: URL) throws -> DomainClassifier {
-        let config = try DomainClassifierConfig.load(from: directory.appendingPathComponent("config.json"))
-        let model = try DomainClassifier(config: config)
-        let weights = directory.appendingPathComponent("model.safetensors")
-        guard FileManager.default.fileExists(atPath: weights.path) else { throw VTPError.missingFile(weights.path) }
-        try model.load(from: try SafeTensorsFile(url: weights))
-        return model
-    }
-
-    /// Writes `config.json` and `model.safetensors` (F32) atomically.
-    public func save(directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try config.save(to: directory.appendingPathComponent("config.json"))
-        try saveSafeTensors(to: directory.appendingPathComponent("model.safetensors"))
-    }
+    /// Loads a state dict strictly (`load(directory:)` and `save(directory:)` come from `ModelFolderModel`).
+    public func loadWeights(from source: TensorSource) throws { try load(from: source) }
 }
