@@ -36,7 +36,7 @@ build_harness() {
 # Largest input per target (bytes): big enough for the seeds, small enough to keep executions fast.
 max_len() {
     case "$1" in
-        png|jpeg|tar|torch|npz|safetensors) echo 65536 ;;
+        png|jpeg|tar|torch|npz|safetensors|dit-weights) echo 65536 ;;
         tokenizer) echo 4096 ;;
         *) echo 16384 ;;
     esac

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VTPGeneration
 import VTPModels
+import VTPNN
 import VTPTensor
 import VTPTestSupport
 
@@ -90,5 +91,48 @@ import VTPTestSupport
         (o.heads, o.statistics) = (3, Self.files.appendingPathComponent("latents_stats.pt"))
         #expect(throws: (any Error).self) { try OfficialDiTImport.run(o) }
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("config.json").path))
+    }
+}
+
+/// Hostile state dicts and configs end in errors that name the problem, never in an arithmetic trap.
+@Suite struct LightningDiTArchitectureErrorTests {
+    /// The tiny fixture's tensors as zero-filled shapes, with `change` applied.
+    static func weights(_ change: (inout [String: Tensor]) -> Void) throws -> TensorDictionary {
+        let file = try SafeTensorsFile(url: DiTFixtures.root.appendingPathComponent("lightningdit-tiny/model.safetensors"))
+        var t: [String: Tensor] = [:]
+        for name in file.names { t[name] = Tensor.zeros(try file.info(name).shape) }
+        change(&t)
+        return TensorDictionary(t)
+    }
+
+    static func message(_ body: () throws -> Any) -> String {
+        do { _ = try body(); return "no error" } catch { return "\(error)" }
+    }
+
+    @Test func emptyOrMisnumberedTensors() throws {
+        let empty = try Self.weights { $0["x_embedder.proj.weight"] = Tensor.zeros([0, 8, 1, 1]) }
+        #expect(Self.message { try LightningDiTConfig.inferred(from: empty) }.contains("empty x_embedder"))
+        let gap = try Self.weights { t in
+            for (k, v) in t where k.hasPrefix("blocks.1.") { t["blocks.7." + k.dropFirst("blocks.1.".count)] = v; t[k] = nil }
+        }
+        #expect(Self.message { try LightningDiTConfig.inferred(from: gap) }.contains("not numbered 0..<2"))
+        let patch = try Self.weights { $0["x_embedder.proj.weight"] = Tensor.zeros([64, 8, 1, 2]) }
+        #expect(Self.message { try LightningDiTConfig.inferred(from: patch) }.contains("square token grid"))
+        let heads = try Self.weights { $0["feat_rope.freqs_cos"] = nil; $0["feat_rope.freqs_sin"] = nil }
+        #expect(Self.message { try LightningDiTConfig.inferred(from: heads) }.contains("head count"))
+        #expect(Self.message { try LightningDiTConfig.inferred(from: heads, heads: 0) }.contains("num_heads must be between 1"))
+    }
+
+    @Test func absurdConfigValues() throws {
+        var c = LightningDiTConfig()
+        c.mlpRatio = 1e300
+        #expect(c.problems.contains { $0.contains("mlp_ratio") })
+        c = LightningDiTConfig()
+        c.numClasses = Int.max
+        #expect(c.problems.contains { $0.contains("num_classes must be between 1 and") })
+        #expect(c.estimatedParameterCount > 9e18 && c.parameterCount == Int.max)
+        (c.numClasses, c.patchSize) = (10, 0)
+        #expect(c.problems.contains { $0.contains("patch_size must be between 1 and") })
+        #expect(c.estimatedParameterCount.isFinite)
     }
 }

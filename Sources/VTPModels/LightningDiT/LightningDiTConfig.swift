@@ -44,8 +44,11 @@ public struct LightningDiTConfig: Codable, Equatable, Sendable {
     /// The null ("unconditional") label, when the table has one.
     public var nullClass: Int? { classDropoutProb > 0 ? numClasses : nil }
     /// MLP hidden width: int(D·mlp_ratio), and for SwiGLU int(2/3 of that) (no rounding to a multiple).
+    /// 0 when D·mlp_ratio is not a width at all (negative, not finite or beyond 2³¹; `validate` names it).
     public var mlpHiddenSize: Int {
-        let h = Int(Double(hiddenSize) * mlpRatio)
+        let w = Double(hiddenSize) * mlpRatio
+        guard w.isFinite, w >= 0, w < Double(Int32.max) else { return 0 }
+        let h = Int(w)
         return useSwiglu ? Int(2.0 / 3.0 * Double(h)) : h
     }
 
@@ -71,13 +74,17 @@ public struct LightningDiTConfig: Codable, Equatable, Sendable {
         useCheckpoint = try v(.useCheckpoint, d.useCheckpoint)
     }
 
+    /// The largest value any size field may take (2²⁴; the official presets stay below 2,000), so that sizes and
+    /// parameter counts of a valid configuration cannot overflow.
+    public static let maxSize = 1 << 24
+
     /// Every problem with the configuration (empty when valid).
     public var problems: [String] {
         var p: [String] = []
         for (name, value) in [("input_size", inputSize), ("patch_size", patchSize), ("in_channels", inChannels),
                               ("hidden_size", hiddenSize), ("depth", depth), ("num_heads", numHeads),
-                              ("num_classes", numClasses)] where value < 1 {
-            p.append("\(name) must be ≥ 1, got \(value)")
+                              ("num_classes", numClasses)] where value < 1 || value > Self.maxSize {
+            p.append("\(name) must be between 1 and \(Self.maxSize), got \(value)")
         }
         if patchSize >= 1 && inputSize % patchSize != 0 {
             p.append("input_size \(inputSize) is not a multiple of patch_size \(patchSize)")
@@ -89,7 +96,7 @@ public struct LightningDiTConfig: Codable, Equatable, Sendable {
         if useRope && numHeads >= 1 && hiddenSize % numHeads == 0 && headDimensions % 4 != 0 {
             p.append("use_rope needs a head dimension (hidden_size/num_heads = \(headDimensions)) divisible by 4")
         }
-        if !(mlpRatio > 0) || mlpHiddenSize < 1 { p.append("mlp_ratio \(mlpRatio) gives an empty MLP") }
+        if !(mlpRatio > 0) || mlpHiddenSize < 1 { p.append("mlp_ratio \(mlpRatio) does not give an MLP width between 1 and 2³¹ at hidden_size \(hiddenSize)") }
         if !(classDropoutProb >= 0 && classDropoutProb < 1) {
             p.append("class_dropout_prob must be in [0, 1), got \(classDropoutProb)")
         }

@@ -36,20 +36,28 @@ extension LightningDiTConfig {
             return Int(n.dropFirst("blocks.".count).prefix { $0 != "." })
         })
         if blockIndices.isEmpty { problems.append("no 'blocks.N.…' tensors") }
+        if !blockIndices.isEmpty && blockIndices != Set(0..<blockIndices.count) {
+            problems.append("the blocks are not numbered 0..<\(blockIndices.count)")
+        }
         let swiglu = names.contains("blocks.0.mlp.w12.weight")
         let mlp = shape(swiglu ? "blocks.0.mlp.w12.weight" : "blocks.0.mlp.fc1.weight", rank: 2)
         let ada = shape("blocks.0.adaLN_modulation.1.weight", rank: 2)
         guard problems.isEmpty, let embed, let pos, let table, let final, let mlp, let ada else {
             throw VTPError.invalidInput("not a LightningDiT state dict: " + problems.joined(separator: "; "))
         }
+        guard embed.allSatisfy({ $0 >= 1 }), pos.allSatisfy({ $0 >= 1 }), table[0] >= 1, final[0] >= 1, mlp[0] >= 1 else {
+            throw VTPError.invalidInput("not a LightningDiT state dict: empty x_embedder, pos_embed, label table, MLP or final layer")
+        }
         var c = LightningDiTConfig()
         (c.hiddenSize, c.inChannels, c.patchSize) = (embed[0], embed[1], embed[2])
-        c.depth = blockIndices.max()! + 1
+        c.depth = blockIndices.count
         let grid = Int(Double(pos[1]).squareRoot().rounded())
-        guard grid * grid == pos[1], embed[2] == embed[3], pos[2] == c.hiddenSize else {
+        guard grid.multipliedReportingOverflow(by: grid) == (pos[1], false), embed[2] == embed[3], pos[2] == c.hiddenSize else {
             throw VTPError.invalidInput("pos_embed \(pos) and x_embedder.proj.weight \(embed) do not describe a square token grid")
         }
-        c.inputSize = grid * c.patchSize
+        let (input, overflow) = grid.multipliedReportingOverflow(by: c.patchSize)
+        guard !overflow else { throw VTPError.invalidInput("pos_embed \(pos) with patch \(c.patchSize) overflows the latent size") }
+        c.inputSize = input
         c.useSwiglu = swiglu
         c.mlpRatio = try Self.mlpRatio(hidden: c.hiddenSize, width: swiglu ? mlp[0] / 2 : mlp[0], swiglu: swiglu)
         c.useRmsnorm = names.contains("blocks.0.norm1.weight")
@@ -61,8 +69,9 @@ extension LightningDiTConfig {
         case 4 * c.hiddenSize: c.woShift = true
         default: throw VTPError.invalidInput("blocks.0.adaLN_modulation.1.weight has \(ada[0]) rows, neither 6 nor 4 × hidden \(c.hiddenSize)")
         }
-        let perToken = final[0] / (c.patchSize * c.patchSize)
-        guard perToken * c.patchSize * c.patchSize == final[0], perToken == c.inChannels || perToken == 2 * c.inChannels else {
+        let area = c.patchSize.multipliedReportingOverflow(by: c.patchSize)
+        let perToken = area.overflow ? 0 : final[0] / area.partialValue
+        guard perToken >= 1, perToken * area.partialValue == final[0], perToken == c.inChannels || perToken == 2 * c.inChannels else {
             throw VTPError.invalidInput("final_layer.linear.weight \(final) does not give \(c.inChannels) or \(2 * c.inChannels) channels per patch")
         }
         c.learnSigma = perToken == 2 * c.inChannels
@@ -82,13 +91,13 @@ extension LightningDiTConfig {
         } else {
             throw VTPError.invalidInput("the head count of a \(c.depth)-block, \(c.hiddenSize)-wide LightningDiT is not in its weights (no RoPE tables, no preset of that shape): give it (vtp dit import --heads N)")
         }
+        try c.validate()
         if c.useQknorm {
             let q = try weights.tensorShape("blocks.0.attn.q_norm.weight")
             if q != [c.headDimensions] {
                 throw VTPError.invalidInput("blocks.0.attn.q_norm.weight \(q) does not match \(c.numHeads) heads of \(c.headDimensions)")
             }
         }
-        try c.validate()
         return c
     }
 

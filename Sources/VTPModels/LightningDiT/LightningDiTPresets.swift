@@ -47,16 +47,26 @@ extension LightningDiTConfig {
 
     /// Number of parameters `LightningDiT(config:)` has (incl. the fixed `pos_embed`, as PyTorch's
     /// `sum(p.numel() for p in model.parameters())`; RoPE tables are buffers), without building the model.
+    /// `Int.max` for a configuration too large to count in 64 bits.
     public var parameterCount: Int {
-        let (d, p, t, hd) = (hiddenSize, patchSize, tokenCount, headDimensions)
-        let h = mlpHiddenSize, k = woShift ? 4 : 6
-        func linear(_ i: Int, _ o: Int) -> Int { i * o + o }
-        let embed = linear(inChannels * p * p, d) + t * d + linear(256, d) + linear(d, d) + labelTableRows * d
+        let n = estimatedParameterCount
+        return n < 9.2e18 ? Int(n) : Int.max
+    }
+
+    /// `parameterCount` in floating point (exact below 2⁵³), safe for any configuration a file may hold.
+    public var estimatedParameterCount: Double {
+        let grid = patchSize > 0 ? Double(inputSize / patchSize) : 0
+        let (d, p, t) = (Double(hiddenSize), Double(patchSize), grid * grid)
+        let hd = numHeads > 0 ? Double(hiddenSize / numHeads) : 0
+        let rows = Double(numClasses) + (classDropoutProb > 0 ? 1 : 0), out = Double(inChannels) * (learnSigma ? 2 : 1)
+        let h = Double(mlpHiddenSize), k: Double = woShift ? 4 : 6
+        func linear(_ i: Double, _ o: Double) -> Double { i * o + o }
+        let embed = linear(Double(inChannels) * p * p, d) + t * d + linear(256, d) + linear(d, d) + rows * d
         let norms = useRmsnorm ? 2 * d : 0
         let qkNorm = useQknorm ? (useRmsnorm ? 2 * hd : 4 * hd) : 0
         let mlp = useSwiglu ? linear(d, 2 * h) + linear(h, d) : linear(d, h) + linear(h, d)
         let block = norms + linear(d, 3 * d) + qkNorm + linear(d, d) + mlp + linear(d, k * d)
-        let final = (useRmsnorm ? d : 0) + linear(d, p * p * outChannels) + linear(d, 2 * d)
-        return embed + depth * block + final
+        let final = (useRmsnorm ? d : 0) + linear(d, p * p * out) + linear(d, 2 * d)
+        return embed + Double(depth) * block + final
     }
 }

@@ -18,6 +18,10 @@ struct FuzzTarget {
         FuzzTarget(name: "safetensors-index", summary: "model.safetensors.index.json over two fixed shards",
                    run: safeTensorsIndex),
         FuzzTarget(name: "config-json", summary: "config.json -> VTPConfig (decode + validate), then the model when small", run: configJSON),
+        FuzzTarget(name: "dit-config-json", summary: "LightningDiT config.json (decode + validate), then the model when small",
+                   run: ditConfigJSON),
+        FuzzTarget(name: "dit-weights", summary: "a state dict -> LightningDiT architecture (vtp dit import), then a strict load when small",
+                   run: ditWeights),
         FuzzTarget(name: "train-yaml", summary: "train YAML, then NUL-separated key=value overrides -> TrainConfig",
                    run: trainYAML),
         FuzzTarget(name: "png", summary: "PNG decode to RGB (libpng, pixel limits)", run: { try image($0, .png) }),
@@ -78,6 +82,19 @@ private let maxBuiltParameters = 2_000_000.0
 private func configJSON(_ input: [UInt8]) throws -> Bool {
     let config = try VTPConfig.load(from: try scratchFile("config.json", input))
     if config.estimatedParameterCount <= maxBuiltParameters { _ = try VTPModel(config: config) }
+    return true
+}
+
+private func ditConfigJSON(_ input: [UInt8]) throws -> Bool {
+    let config = try LightningDiTConfig.load(from: try scratchFile("config.json", input))
+    if config.estimatedParameterCount <= maxBuiltParameters { _ = try LightningDiT(config: config) }
+    return true
+}
+
+private func ditWeights(_ input: [UInt8]) throws -> Bool {
+    let file = try SafeTensorsFile(url: try scratchFile("model.safetensors", input))
+    let config = try LightningDiTConfig.inferred(from: file)
+    if config.estimatedParameterCount <= maxBuiltParameters { try LightningDiT(config: config).loadWeights(from: file) }
     return true
 }
 
