@@ -27,7 +27,8 @@ build_harness() {
     # The linker's warnings about ASan's local symbols are noise: the log is shown only when the build fails.
     mkdir -p "$build"
     if ! SWIFTVTP_PORTABLE= swift build --package-path fuzz --build-path "$build" \
-        --sanitize=fuzzer --sanitize=address --product vtp-fuzz >"$build/build.log" 2>&1; then
+        --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
+        --product vtp-fuzz >"$build/build.log" 2>&1; then
         grep -v 'ld.gold: warning' "$build/build.log" | tail -n 80 >&2
         exit 1
     fi
