@@ -7,7 +7,8 @@
 #   scripts/fuzz.sh --smoke [SECONDS]       every target SECONDS (default 3) on its seed corpus (CI)
 #   scripts/fuzz.sh --reproduce TARGET FILE...  run the harness once on each FILE
 #
-# The harness is one executable (fuzz/Sources/vtp-fuzz) built with `--sanitize=fuzzer --sanitize=address`,
+# The harness is one executable (fuzz/Sources/vtp-fuzz) built with `-sanitize=fuzzer,address` (one swiftc flag: of
+# two separate -sanitize= flags swiftc keeps only the last, which left the Swift code without coverage counters),
 # which instruments the library targets it links (Swift and C) too. Seeds live in fuzz/corpus/TARGET (committed,
 # read-only here); a campaign's growing corpus goes to .build-fuzz/corpus/TARGET and findings to
 # .build-fuzz/findings/TARGET/. Exit status is non-zero when libFuzzer finds a crash, a hang (-timeout), a leak
