@@ -21,10 +21,15 @@ public enum WeightFiles {
     /// The tensors of `url`, chosen by its content: a PyTorch zip or pickle, otherwise safetensors.
     public static func open(_ url: URL, key: String? = nil) throws -> TensorSource {
         guard FileManager.default.fileExists(atPath: url.path) else { throw FormatError.unreadable(file: url.path, reason: "no such file") }
-        if ["pt", "pth", "bin", "ckpt", "tar"].contains(url.pathExtension.lowercased()) || key != nil {
+        if isTorchCheckpoint(url) || key != nil {
             return try TorchCheckpoint(url: url, key: key)
         }
         return try SafeTensorsFile(url: url)
+    }
+
+    /// Whether `url` names a PyTorch checkpoint by its extension (`.pt`, `.pth`, `.bin`, `.ckpt`, `.tar`).
+    public static func isTorchCheckpoint(_ url: URL) -> Bool {
+        ["pt", "pth", "bin", "ckpt", "tar"].contains(url.pathExtension.lowercased())
     }
 
     /// Converts a PyTorch checkpoint to safetensors (tensors in their dtype, in checkpoint order); returns the

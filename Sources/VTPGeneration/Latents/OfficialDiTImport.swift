@@ -50,8 +50,6 @@ public enum OfficialDiTImport {
     public static func run(_ o: Options) throws -> Report {
         let (source, entry) = try open(o.checkpoint, weights: o.weights)
         let config = try LightningDiTConfig.inferred(from: source, heads: o.heads, numClasses: o.numClasses, useRope: o.useRope)
-        let model = try LightningDiT(config: config)
-        try model.loadWeights(from: source)
         var stats: LatentStatistics?
         if let url = o.statistics {
             let s = try LatentStatistics.load(from: url, multiplier: o.latentMultiplier)
@@ -60,6 +58,8 @@ public enum OfficialDiTImport {
             }
             stats = s
         }
+        let model = try LightningDiT(config: config)
+        try model.loadWeights(from: source)
         try model.save(directory: o.output)
         try stats?.save(to: o.output.appendingPathComponent(LatentStatistics.fileName))
         return Report(config: config, entry: entry, tensors: source.tensorNames.count, statistics: stats)
@@ -67,8 +67,7 @@ public enum OfficialDiTImport {
 
     /// The state dict of `url`: the requested entry, or `ema`, `model`, the whole file in that order.
     static func open(_ url: URL, weights: Weights?) throws -> (TensorSource, String?) {
-        let torch = ["pt", "pth", "bin", "ckpt"].contains(url.pathExtension.lowercased())
-        guard torch else {
+        guard WeightFiles.isTorchCheckpoint(url) else {
             if let w = weights { throw GenerationError.invalidInput("--weights \(w.rawValue) needs a PyTorch training checkpoint (.pt), not \(url.lastPathComponent)") }
             return (try WeightFiles.open(url), nil)
         }
