@@ -37,7 +37,19 @@ public struct DomainClassifierConfig: Codable, Equatable, Sendable, ModelFolderC
         if let names = classNames, names.count != numClasses {
             problems.append("class_names has \(names.count) names for \(numClasses) classes")
         }
+        if problems.isEmpty, let problem = ModelMemory.problem(parameters: estimatedParameterCount) { problems.append(problem) }
         if !problems.isEmpty { throw VTPError.invalidConfig(problems) }
+    }
+
+    /// The exact parameter count of `DomainClassifier(config:)`, in floating point (no size overflows).
+    public var estimatedParameterCount: Double {
+        var n = 0.0, cin = 1.0
+        for c in channels.map(Double.init) {
+            n += (9 * cin * c + c) + (9 * c * c + c)
+            cin = c
+        }
+        let side = Double(finalSide), f = Double(featureDimension)
+        return n + (cin * side * side * f + f) + (f * Double(numClasses) + Double(numClasses))
     }
 
     public static func load(from url: URL) throws -> DomainClassifierConfig {

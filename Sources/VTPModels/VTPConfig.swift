@@ -200,9 +200,7 @@ public struct VTPConfig: Codable, Equatable, Sendable {
             need(r.isFinite && r <= 64, "\(name) (\(r)) must be finite and at most 64")
         }
         if problems.isEmpty {
-            let params = estimatedParameterCount, bytes = params * 4
-            let memory = Double(ProcessInfo.processInfo.physicalMemory)
-            need(bytes < memory, String(format: "this configuration describes a model of about %.3g parameters (%.3g GB of F32 weights), more than this machine's %.3g GB of memory", params, bytes / 1e9, memory / 1e9))
+            if let problem = ModelMemory.problem(parameters: estimatedParameterCount) { problems.append(problem) }
         }
         if !problems.isEmpty { throw VTPError.invalidConfig(problems) }
     }

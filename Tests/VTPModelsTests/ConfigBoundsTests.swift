@@ -38,4 +38,21 @@ import Testing
             #expect(abs(c.estimatedParameterCount - real) / real < 0.15, "\(name): estimate \(c.estimatedParameterCount), real \(real)")
         }
     }
+
+    /// The domain classifier's count without building is exact, and a classifier larger than the machine
+    /// (1024² images, 1024 channels, 65,536 features: ~2.8·10^13 parameters) is refused with its size.
+    @Test func domainClassifierSizeIsCheckedBeforeAllocation() throws {
+        var c = DomainClassifierConfig()
+        for (side, channels, features) in [(28, [16, 32], 256), (32, [3, 5, 7], 11)] {
+            (c.imageSize, c.channels, c.featureDimension) = (side, channels, features)
+            #expect(Double(try DomainClassifier(config: c).parameterCount) == c.estimatedParameterCount, "\(channels)")
+        }
+        (c.imageSize, c.channels, c.featureDimension) = (1024, [1024], 65_536)
+        do {
+            try c.validate()
+            Issue.record("a 2.8e13-parameter classifier passed validation")
+        } catch VTPError.invalidConfig(let p) {
+            #expect(p.joined().contains("parameters"), "\(p)")
+        }
+    }
 }

@@ -60,6 +60,19 @@ import VTPTensor
         #expect(throws: VTPError.self) { try LightningDiT(config: c) }
     }
 
+    /// A valid configuration larger than the machine (2^20 wide, 64 deep: ~10^15 parameters) is refused by the
+    /// constructor with its size, before anything is allocated; describing it (validate) stays possible.
+    @Test func modelsLargerThanMemoryAreRefusedBeforeAllocation() throws {
+        let c = tiny { $0.hiddenSize = 1 << 20; $0.numHeads = 1 << 10; $0.depth = 64 }
+        #expect(c.problems.isEmpty)
+        do {
+            _ = try LightningDiT(config: c)
+            Issue.record("a 10^15-parameter model was built")
+        } catch VTPError.invalidConfig(let p) {
+            #expect(p.joined().contains("parameters") && p.joined().contains("GB of memory"), "\(p)")
+        }
+    }
+
     /// The official init zeroes adaLN and the final layer, so a fresh model predicts exactly 0.
     @Test func freshModelOutputsZero() throws {
         let model = try LightningDiT(config: tiny { $0.useRope = true; $0.useSwiglu = true; $0.useRmsnorm = true })

@@ -33,6 +33,11 @@ public final class LightningDiT: Module {
     /// layer (so a fresh model outputs exactly 0), fixed sin-cos `pos_embed`.
     public init(config: LightningDiTConfig, seed: UInt64 = 0) throws {
         try config.validate()
+        // Checked here rather than in validate(): a configuration may describe a model larger than this machine (a
+        // preset listed, a file imported elsewhere); building it must fail with the size, before any allocation.
+        if let problem = ModelMemory.problem(parameters: config.estimatedParameterCount) {
+            throw VTPError.invalidConfig(["LightningDiT: " + problem])
+        }
         self.config = config
         var rng = RNG(seed: seed)
         let d = config.hiddenSize
