@@ -21,12 +21,12 @@ final class InceptionA: InceptionBlock {
         branch3x3dbl_3 = InceptionConv(96, 96, kernel: 3, padding: 1)
         branchPool = InceptionConv(c, poolFeatures, kernel: 1)
     }
-    func forward(_ x: Tensor) -> Tensor {
+    func forward(_ x: BlockedActivation) -> BlockedActivation {
         let a = branch1x1(x)
         let b = branch5x5_2(branch5x5_1(x))
         let c = branch3x3dbl_3(branch3x3dbl_2(branch3x3dbl_1(x)))
-        let d = branchPool(x.avgPool2dExcludingPadding(kernel: 3, stride: 1, padding: 1))
-        return Tensor.concat([a, b, c, d], axis: 1)
+        let d = branchPool(x.pooled(max: false, kernel: 3, stride: 1, padding: 1))
+        return BlockedActivation.concatChannels([a, b, c, d])
     }
 }
 
@@ -43,8 +43,8 @@ final class InceptionB: InceptionBlock {
         branch3x3dbl_2 = InceptionConv(64, 96, kernel: 3, padding: 1)
         branch3x3dbl_3 = InceptionConv(96, 96, kernel: 3, stride: 2)
     }
-    func forward(_ x: Tensor) -> Tensor {
-        Tensor.concat([branch3x3(x), branch3x3dbl_3(branch3x3dbl_2(branch3x3dbl_1(x))), x.maxPool2dInference(kernel: 3, stride: 2)], axis: 1)
+    func forward(_ x: BlockedActivation) -> BlockedActivation {
+        BlockedActivation.concatChannels([branch3x3(x), branch3x3dbl_3(branch3x3dbl_2(branch3x3dbl_1(x))), x.pooled(max: true, kernel: 3, stride: 2)])
     }
 }
 
@@ -72,12 +72,12 @@ final class InceptionC: InceptionBlock {
         branch7x7dbl_5 = InceptionConv(c7, 192, kernel: (1, 7), padding: (0, 3))
         branchPool = InceptionConv(c, 192, kernel: 1)
     }
-    func forward(_ x: Tensor) -> Tensor {
+    func forward(_ x: BlockedActivation) -> BlockedActivation {
         let a = branch1x1(x)
         let b = branch7x7_3(branch7x7_2(branch7x7_1(x)))
         let c = branch7x7dbl_5(branch7x7dbl_4(branch7x7dbl_3(branch7x7dbl_2(branch7x7dbl_1(x)))))
-        let d = branchPool(x.avgPool2dExcludingPadding(kernel: 3, stride: 1, padding: 1))
-        return Tensor.concat([a, b, c, d], axis: 1)
+        let d = branchPool(x.pooled(max: false, kernel: 3, stride: 1, padding: 1))
+        return BlockedActivation.concatChannels([a, b, c, d])
     }
 }
 
@@ -96,10 +96,10 @@ final class InceptionD: InceptionBlock {
         branch7x7x3_3 = InceptionConv(192, 192, kernel: (7, 1), padding: (3, 0))
         branch7x7x3_4 = InceptionConv(192, 192, kernel: 3, stride: 2)
     }
-    func forward(_ x: Tensor) -> Tensor {
+    func forward(_ x: BlockedActivation) -> BlockedActivation {
         let a = branch3x3_2(branch3x3_1(x))
         let b = branch7x7x3_4(branch7x7x3_3(branch7x7x3_2(branch7x7x3_1(x))))
-        return Tensor.concat([a, b, x.maxPool2dInference(kernel: 3, stride: 2)], axis: 1)
+        return BlockedActivation.concatChannels([a, b, x.pooled(max: true, kernel: 3, stride: 2)])
     }
 }
 
@@ -126,13 +126,13 @@ final class InceptionE: InceptionBlock {
         branch3x3dbl_3b = InceptionConv(384, 384, kernel: (3, 1), padding: (1, 0))
         branchPool = InceptionConv(c, 192, kernel: 1)
     }
-    func forward(_ x: Tensor) -> Tensor {
+    func forward(_ x: BlockedActivation) -> BlockedActivation {
         let a = branch1x1(x)
         let t = branch3x3_1(x)
-        let b = Tensor.concat([branch3x3_2a(t), branch3x3_2b(t)], axis: 1)
+        let b = BlockedActivation.concatChannels([branch3x3_2a(t), branch3x3_2b(t)])
         let u = branch3x3dbl_2(branch3x3dbl_1(x))
-        let c = Tensor.concat([branch3x3dbl_3a(u), branch3x3dbl_3b(u)], axis: 1)
-        let pooled = maxPool ? x.maxPool2dInference(kernel: 3, stride: 1, padding: 1) : x.avgPool2dExcludingPadding(kernel: 3, stride: 1, padding: 1)
-        return Tensor.concat([a, b, c, branchPool(pooled)], axis: 1)
+        let c = BlockedActivation.concatChannels([branch3x3dbl_3a(u), branch3x3dbl_3b(u)])
+        let pooled = maxPool ? x.pooled(max: true, kernel: 3, stride: 1, padding: 1) : x.pooled(max: false, kernel: 3, stride: 1, padding: 1)
+        return BlockedActivation.concatChannels([a, b, c, branchPool(pooled)])
     }
 }

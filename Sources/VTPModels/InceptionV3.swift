@@ -8,7 +8,7 @@ import VTPTensor
 ///
 /// Keys: `conv.weight` [O, C, kH, kW], `bn.weight`, `bn.bias`, `bn.running_mean`, `bn.running_var` [O]. At
 /// inference the BatchNorm is folded into the convolution: w' = w·γ/√(var + eps), b' = β − mean·γ/√(var + eps), which
-/// runs on oneDNN's convolution primitive with the ReLU fused (`conv2dInference`).
+/// runs on oneDNN's convolution primitive with the ReLU fused, on blocked activations (`BlockedActivation`).
 public final class InceptionConv: Module {
     public static let eps: Float = 0.001
     public let weight: Parameter
@@ -37,20 +37,27 @@ public final class InceptionConv: Module {
         self.init(inChannels, outChannels, kernel: (kernel, kernel), stride: stride, padding: (padding, padding))
     }
 
-    /// The folded weights and the storages they were computed from (held, so that their identity stays theirs).
-    private var foldCache: (sources: [TensorStorage], weight: Tensor, bias: Tensor)?
+    /// The folded, packed weights and the storages they were computed from (held, so that their identity stays theirs).
+    private var foldCache: (sources: [TensorStorage], packed: PackedConvolutionWeights)?
     private let foldLock = NSLock()
 
     /// The convolution with the BatchNorm folded in: weight [O, C, kH, kW] and bias [O]. Cached until one of the
     /// five tensors is replaced (as loading does; the network is frozen, nothing updates them in place).
     public func folded() -> (weight: Tensor, bias: Tensor) {
+        let p = packed()
+        return (p.weight, p.bias)
+    }
+
+    /// The folded convolution with its ReLU, reordered for oneDNN once (same cache as `folded()`).
+    func packed() -> PackedConvolutionWeights {
         let sources = [weight.value, bnWeight.value, bnBias.value, runningMean.value, runningVar.value].map(\.storage)
         foldLock.lock()
         defer { foldLock.unlock() }
-        if let c = foldCache, zip(c.sources, sources).allSatisfy({ $0 === $1 }) { return (c.weight, c.bias) }
+        if let c = foldCache, zip(c.sources, sources).allSatisfy({ $0 === $1 }) { return c.packed }
         let f = computeFolded()
-        foldCache = (sources, f.weight, f.bias)
-        return f
+        let p = PackedConvolutionWeights(weight: f.weight, bias: f.bias, relu: true)
+        foldCache = (sources, p)
+        return p
     }
 
     private func computeFolded() -> (weight: Tensor, bias: Tensor) {
@@ -65,11 +72,10 @@ public final class InceptionConv: Module {
         return (Tensor(w, shape: weight.shape), Tensor(bias, shape: [o]))
     }
 
-    /// x [B, C, H, W] → [B, O, H', W'].
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let (w, b) = folded()
+    /// x [B, C, H, W] → [B, O, H', W'] (blocked activations stay blocked).
+    public func callAsFunction(_ x: BlockedActivation) -> BlockedActivation {
         let (ph, pw) = padding
-        return x.conv2dInference(w, b, stride: stride, padding: (ph, pw, ph, pw), relu: true)
+        return x.convolution(packed(), stride: stride, padding: (ph, pw, ph, pw))
     }
 }
 
@@ -117,17 +123,19 @@ public final class InceptionV3: Module {
     /// Pool3 features [B, 2048] of images [B, 3, H, W] in [0, 1] (any H, W: resized to 299×299 first).
     public func features(_ images: Tensor) -> Tensor {
         precondition(images.rank == 4 && images.shape[1] == 3, "InceptionV3: expected images [B, 3, H, W], got \(images.shape)")
-        var x = images.resizedBilinear(height: 299, width: 299) * 2 - 1
+        // One reorder into oneDNN's blocked layout at the first convolution, one out of it before the global mean.
+        var x = BlockedActivation.plain(images.resizedBilinear(height: 299, width: 299) * 2 - 1)
         for (i, (_, conv)) in stem.enumerated() {
             x = conv(x)
-            if i == 2 || i == 4 { x = x.maxPool2dInference(kernel: 3, stride: 2) }
+            if i == 2 || i == 4 { x = x.pooled(max: true, kernel: 3, stride: 2) }
         }
         for (_, block) in mixed { x = block.forward(x) }
-        return x.mean(axes: [2, 3])
+        return x.tensor().mean(axes: [2, 3])
     }
 }
 
 /// A mixed block: branches concatenated along channels.
 protocol InceptionBlock: Module {
-    func forward(_ x: Tensor) -> Tensor
+    /// [B, C, H, W] → [B, C', H', W'], blocked.
+    func forward(_ x: BlockedActivation) -> BlockedActivation
 }

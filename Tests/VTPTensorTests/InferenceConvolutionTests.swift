@@ -9,7 +9,7 @@ import Testing
     }
 
     /// out[b, o, y, x] = bias[o] + Σ_{c, i, j} w[o, c, i, j] · in[b, c, y·s − top + i, x·s − left + j] (0 outside).
-    private func direct(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, stride s: Int, pad: (Int, Int, Int, Int)) -> [Float] {
+    static func direct(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, stride s: Int, pad: (Int, Int, Int, Int)) -> [Float] {
         let (b, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]), (o, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
         let oh = (h + pad.0 + pad.2 - kh) / s + 1, ow = (wd + pad.1 + pad.3 - kw) / s + 1
         let xs = x.scalars, ws = w.scalars, bs = bias?.scalars
@@ -37,14 +37,14 @@ import Testing
     ])
     func matchesDirectConvolution(input: [Int], kernel: [Int], stride: Int, pad: (Int, Int, Int, Int)) {
         let x = random(input, 1), w = random(kernel, 2), b = random([kernel[0]], 3)
-        let want = direct(x, w, b, stride: stride, pad: pad)
+        let want = Self.direct(x, w, b, stride: stride, pad: pad)
         let scale = want.map(abs).max()!
         let got = x.conv2dInference(w, b, stride: stride, padding: pad, relu: true)
         #expect(got.shape[0] == input[0] && got.shape[1] == kernel[0] && got.count == want.count)
         let worst = zip(got.scalars, want).map { abs($0 - Swift.max($1, 0)) }.max()!
         #expect(worst <= 1e-5 * scale, "with ReLU: max difference \(worst) (scale \(scale))")
         let plain = x.conv2dInference(w, stride: stride, padding: pad).scalars
-        let noBias = direct(x, w, nil, stride: stride, pad: pad)
+        let noBias = Self.direct(x, w, nil, stride: stride, pad: pad)
         #expect(zip(plain, noBias).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
     }
 }
