@@ -45,7 +45,7 @@ def main(path):
               f"{s['gflops'] / tg if t else float('nan'):5.2f}  {frac:5.0f}%")
 
     print("\nstep / batch times (median s)            SwiftVTP  PyTorch  speed-up  peak RSS MB (Swift / PyTorch)")
-    for s in (r for r in swift if r.get("bench") not in ("gemm", "peak", "micro", "attention")):
+    for s in (r for r in swift if r.get("bench") not in ("gemm", "peak", "micro", "attention", "conv", "inception_conv")):
         t = next((r for r in torch if r.get("bench") == s["bench"] and r.get("mode") == s.get("mode")
                   and r.get("depth") == s.get("depth")), None)
         if not t:
@@ -61,6 +61,30 @@ def main(path):
             extra += f"   (depth {s['depth']}" + (f", {s['grid_points']} grid points)" if "grid_points" in s else ")")
         print(f"  {s['bench']:22} {s.get('mode', ''):5}  {s['median_s']:8.3f}  {t['median_s']:7.3f}  "
               f"{t['median_s'] / s['median_s']:7.2f}x  {s.get('peak_rss_mb', 0):6.0f} / {t.get('peak_rss_mb', 0):6.0f}{extra}")
+
+    conv_table(swift, torch)
+
+
+def conv_table(swift, torch):
+    """The GAN stage's convolutions per layer (vtp-bench conv / conv_bench.py) and per network, weighted by how
+    often each shape occurs."""
+    rows = [(s, next((t for t in torch if t.get("bench") == "conv" and (t["net"], t["layer"]) == (s["net"], s["layer"])), None))
+            for s in swift if s.get("bench") == "conv"]
+    rows = [(s, t) for s, t in rows if t]
+    if not rows:
+        return
+    print("\nconvolutions (ms, median)   fwd Swift  PyTorch  ratio  (% peak) | bwd Swift  PyTorch  ratio  (% peak)")
+    totals = {}
+    for s, t in rows:
+        print(f"  {s['net']:4} {s['layer']:8} x{s['count']}  {1e3 * s['fwd_s']:9.2f} {1e3 * t['fwd_s']:8.2f} {t['fwd_s'] / s['fwd_s']:5.2f}x"
+              f"  ({100 * s['fwd_fraction_of_peak']:3.0f}%) | {1e3 * s['bwd_s']:9.2f} {1e3 * t['bwd_s']:8.2f}"
+              f" {t['bwd_s'] / s['bwd_s']:5.2f}x  ({100 * s['bwd_fraction_of_peak']:3.0f}%)")
+        tot = totals.setdefault(s["net"], [0.0, 0.0, 0.0, 0.0])
+        for i, (side, key) in enumerate([(s, "fwd_s"), (t, "fwd_s"), (s, "bwd_s"), (t, "bwd_s")]):
+            tot[i] += side["count"] * side[key]
+    for net, (sf, tf, sb, tb) in totals.items():
+        print(f"  {net} total: forward {1e3 * sf:.1f} vs {1e3 * tf:.1f} ms ({tf / sf:.2f}x), backward {1e3 * sb:.1f} vs "
+              f"{1e3 * tb:.1f} ms ({tb / sb:.2f}x), both {(tf + tb) / (sf + sb):.2f}x")
 
 
 if __name__ == "__main__":

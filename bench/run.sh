@@ -7,7 +7,8 @@
 #   VTP_BENCH (unset: build and use .build/release/vtp-bench; set: use that binary as is, e.g. a saved baseline)
 #   LightningDiT-B/1: DIT_DEPTH (12; fewer blocks for a quick run), DIT_SAMPLE_STEPS (50 Euler grid points),
 #   DIT_BF16 (unset: fp32 only; 1: also the bf16 mode), DIT_ONLY (1: skip everything before the DiT benchmarks
-#   except `peak`)
+#   except `peak`), EVAL_ONLY (1: only `peak` and the evaluation/GAN-stage convolution networks: pytorch-fid's
+#   InceptionV3 and the discriminator/VGG convolutions)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T="${THREADS:-2}"; STEPS="${STEPS:-5}"; WARMUP="${WARMUP:-2}"; BF16_STEPS="${BF16_STEPS:-3}"
@@ -27,9 +28,24 @@ run() {
   echo "+ $* (load $(cut -d' ' -f1 /proc/loadavg), compiler/test processes: $(pgrep -c -f 'swift-frontend|swift-build|xctest' || true))" | tee -a "$out" >&2
   "$@" | tee -a "$out"
 }
+# Convolution networks: pytorch-fid's InceptionV3 features (batch 8) and the GAN stage's training convolutions.
+eval_nets() {
+  run $sw inception --batch 8 --steps "$STEPS" --warmup "$WARMUP"
+  run $py bench/pytorch/fid_inception.py --threads "$T" --batch 8 --steps "$STEPS" --warmup "$WARMUP"
+  run $sw conv --steps "$STEPS" --warmup "$WARMUP"
+  run $py bench/pytorch/conv_bench.py --threads "$T" --steps "$STEPS" --warmup "$WARMUP"
+}
+if [ -n "${EVAL_ONLY:-}" ]; then
+  run $sw peak
+  eval_nets
+  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out" >&2
+  python3 bench/report.py "$out"
+  exit 0
+fi
 if [ -n "${DIT_ONLY:-}" ]; then run $sw peak; else
 run $sw gemm
 run $py bench/pytorch/gemm.py --threads "$T" --json
+eval_nets
 run $sw vit-step --mode fp32 --steps "$STEPS" --warmup "$WARMUP"
 run $py bench/pytorch/vit_step.py --threads "$T" --mode fp32 --steps "$STEPS" --warmup "$WARMUP" --json
 run $sw vit-step --mode bf16 --steps "$BF16_STEPS" --warmup 1

@@ -1,25 +1,39 @@
 import VTPTensor
 
-/// The convolutions of the PatchGAN discriminator (stage-2 training): forward and backward GFLOP/s per layer.
-/// Layers of `disc_channels` 64 on 28×28 images, a batch of 128 (real + decoded images of a 64-image step).
+/// The training convolutions of the GAN stage, forward and backward, per layer (the PyTorch side is
+/// `bench/pytorch/conv_bench.py`, same layers and timing):
+/// - `disc`: the PatchGAN discriminator (`disc_channels` 64 on 28×28 images, a batch of 128 = real + decoded
+///   images of a 64-image step); backward = data and weight gradients.
+/// - `vgg`: LPIPS' VGG16 convolutions (3×3, padding 1, bias) at 256×256, a batch of 2; the network is frozen, so
+///   backward = data gradients only (what the perceptual loss sends to the decoder). Each distinct shape once, with
+///   `count` = how often VGG16 has it.
+/// Backward times one `backward()` of Σ y·g over a recorded forward, as the PyTorch side's `backward(retain_graph)`.
 func benchConv() {
     let peak = Peaks.measure().f32
-    let layers: [(name: String, inC: Int, outC: Int, size: Int, stride: Int)] = [
-        ("conv0", 3, 64, 28, 2), ("conv1", 64, 128, 14, 2), ("conv2", 128, 256, 7, 1), ("conv3", 256, 1, 6, 1),
-    ]
-    let batch = args.batch == 8 ? 128 : args.batch
-    for l in layers {
+    typealias Layer = (net: String, name: String, inC: Int, outC: Int, size: Int, kernel: Int, stride: Int, count: Int)
+    let disc: [Layer] = [("disc", "conv0", 3, 64, 28, 4, 2, 1), ("disc", "conv1", 64, 128, 14, 4, 2, 1),
+                         ("disc", "conv2", 128, 256, 7, 4, 1, 1), ("disc", "conv3", 256, 1, 6, 4, 1, 1)]
+    let vgg: [Layer] = [("vgg", "conv1_1", 3, 64, 256, 3, 1, 1), ("vgg", "conv1_2", 64, 64, 256, 3, 1, 1),
+                        ("vgg", "conv2_1", 64, 128, 128, 3, 1, 1), ("vgg", "conv2_2", 128, 128, 128, 3, 1, 1),
+                        ("vgg", "conv3_1", 128, 256, 64, 3, 1, 1), ("vgg", "conv3_2", 256, 256, 64, 3, 1, 2),
+                        ("vgg", "conv4_1", 256, 512, 32, 3, 1, 1), ("vgg", "conv4_2", 512, 512, 32, 3, 1, 2),
+                        ("vgg", "conv5_1", 512, 512, 16, 3, 1, 3)]
+    for l in disc + vgg {
+        let batch = l.net == "disc" ? 128 : 2, frozen = l.net == "vgg"
         var rng = RNG(seed: 1)
         let x = Tensor.randomNormal([batch, l.inC, l.size, l.size], rng: &rng).requiringGrad()
-        let w = Tensor.randomNormal([l.outC, l.inC, 4, 4], rng: &rng).requiringGrad()
-        let out = (l.size + 2 - 4) / l.stride + 1
-        let macs = Double(batch * out * out * l.outC * l.inC * 16)
-        let fwd = median(timeSteps(steps: 10, warmup: 2) { _ = withNoGrad { x.conv2d(w, stride: l.stride, padding: 1) } })
-        let y = x.conv2d(w, stride: l.stride, padding: 1)
+        var w = Tensor.randomNormal([l.outC, l.inC, l.kernel, l.kernel], std: 0.05, rng: &rng)
+        var b = Tensor.zeros([l.outC])
+        if !frozen { (w, b) = (w.requiringGrad(), b.requiringGrad()) }
+        let out = (l.size + 2 - l.kernel) / l.stride + 1
+        let macs = Double(batch * out * out * l.outC * l.inC * l.kernel * l.kernel)
+        let fwd = median(timeSteps(steps: args.steps, warmup: args.warmup) { _ = withNoGrad { x.conv2d(w, b, stride: l.stride, padding: 1) } })
+        let y = x.conv2d(w, b, stride: l.stride, padding: 1)
         let g = Tensor.randomNormal(y.shape, rng: &rng)
-        let bwd = median(timeSteps(steps: 10, warmup: 2) { _ = (y * g).sum().backward() })
-        emit(["framework": "swiftvtp", "bench": "conv", "layer": l.name, "batch": batch, "in": [l.inC, l.size, l.size],
-              "out": [l.outC, out, out], "fwd_s": fwd, "bwd_s": bwd,
-              "fwd_fraction_of_peak": 2 * macs / fwd / 1e9 / peak, "bwd_fraction_of_peak": 4 * macs / bwd / 1e9 / peak])
+        let bwd = median(timeSteps(steps: args.steps, warmup: args.warmup) { _ = (y * g).sum().backward() })
+        let bwdFlops = (frozen ? 2 : 4) * macs
+        emit(["framework": "swiftvtp", "bench": "conv", "net": l.net, "layer": l.name, "count": l.count, "batch": batch,
+              "in": [l.inC, l.size, l.size], "out": [l.outC, out, out], "fwd_s": fwd, "bwd_s": bwd,
+              "fwd_fraction_of_peak": 2 * macs / fwd / 1e9 / peak, "bwd_fraction_of_peak": bwdFlops / bwd / 1e9 / peak])
     }
 }
