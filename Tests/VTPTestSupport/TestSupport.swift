@@ -40,7 +40,7 @@ public func checkGradients(_ name: String, _ inputs: [Tensor], h: Float = 1e-2, 
         #expect(g.shape == x.shape, "\(name): gradient shape \(g.shape) ≠ input \(x.shape)", sourceLocation: sourceLocation)
         let picks = x.count <= samples ? Array(0..<x.count) : (0..<samples).map { _ in rng.int(below: x.count) }
         for e in picks {
-            var plus = inputs.map { $0.copy() }, minus = inputs.map { $0.copy() }
+            let plus = inputs.map { $0.copy() }, minus = inputs.map { $0.copy() }
             plus[idx].data[e] += h
             minus[idx].data[e] -= h
             let numeric = Float((lossValue(plus) - lossValue(minus)) / Double(2 * h))

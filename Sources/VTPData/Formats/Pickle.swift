@@ -168,7 +168,10 @@ struct RestrictedUnpickler {
             if case .mark = v.value { throw bad("unexpected mark") }
             return v
         }
-        func pop() throws -> PickleValue { try popSlot().value }
+        func pop() throws -> PickleValue {
+            let slot = try popSlot()
+            return slot.value
+        }
         func popMarkSlots() throws -> [Slot] {
             // The mark sits at index m; the items follow it.
             guard let m = marks.popLast(), m < stack.count, case .mark = stack[m].value else { throw bad("no mark on the stack") }
@@ -186,7 +189,10 @@ struct RestrictedUnpickler {
             guard let v = stack.last else { throw bad("stack underflow") }
             return v
         }
-        func top() throws -> PickleValue { try topSlot().value }
+        func top() throws -> PickleValue {
+            let slot = try topSlot()
+            return slot.value
+        }
         func memoGet(_ i: Int) throws -> Slot {
             guard let v = memo[i] else { throw bad("memo key \(i) was never stored") }
             return v
