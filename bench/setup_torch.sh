@@ -87,6 +87,14 @@ else
   fi
 fi
 
+# pytorch-fid (the Inception benchmark's reference) with torchvision's model definitions and what they import;
+# --no-deps: torchvision's own torch pin would pull a second torch (scripts/torchvision_models_only.py lets its
+# pure-Python models import against this torch).
+if ! "$py" -c "import pytorch_fid, torchvision, PIL, scipy" 2>/dev/null; then
+  say "installing pytorch-fid, torchvision (models only), pillow, scipy"
+  "${pip[@]}" install -q --no-deps pytorch-fid torchvision pillow scipy
+fi
+
 "$py" - <<'PY'
 import numpy, safetensors, torch
 print(f"[setup_torch] done: torch {torch.__version__}, numpy {numpy.__version__}, "
