@@ -88,28 +88,18 @@ final class OneDNNBlocked: @unchecked Sendable {
 
     /// The layout of every activation a primitive makes.
     let blockedTag: dnnl_format_tag_t
-    private var engine: dnnl_engine_t?
-    private var stream: dnnl_stream_t?
+    private let device = OneDNNDevice("blocked inference")
+    private var engine: dnnl_engine_t? { device.engine }
     private var cache: [Key: dnnl_primitive_t] = [:]
     private let lock = NSLock()
 
     private init() {
         let isa = dnnl_get_effective_cpu_isa().rawValue, avx512 = dnnl_cpu_isa_avx512_core.rawValue
         blockedTag = isa & avx512 == avx512 ? dnnl_nChw16c : dnnl_nChw8c
-        check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine")
-        check(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "stream")
     }
 
-    private func check(_ s: dnnl_status_t, _ what: String) {
-        if s != dnnl_success { fatalError("oneDNN blocked inference: \(what) failed with status \(s.rawValue)") }
-    }
-
-    private func md(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
-        var m = dnnl_memory_desc_t()
-        var d = dims.map(Int64.init)
-        check(dnnl_memory_desc_init_by_tag(&m, Int32(dims.count), &d, dnnl_f32, tag), "memory descriptor")
-        return m
-    }
+    private func check(_ s: dnnl_status_t, _ what: String) { device.check(s, what) }
+    private func md(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t { device.md(dims, tag) }
 
     private func allocate(_ shape: [Int], _ tag: dnnl_format_tag_t) -> BlockedActivation {
         var m = md(shape, tag)
@@ -138,9 +128,8 @@ final class OneDNNBlocked: @unchecked Sendable {
             cache[key] = p
             primitive = p
         }
-        var a = args
-        check(dnnl_primitive_execute(primitive, stream, Int32(a.count), &a), "execute")
-        check(dnnl_stream_wait(stream), "stream wait")
+        device.execute(primitive, args, "execute")
+        device.wait()
     }
 
     private func reorderPD(_ from: inout dnnl_memory_desc_t, _ to: inout dnnl_memory_desc_t) -> dnnl_primitive_desc_t? {
@@ -186,19 +175,7 @@ final class OneDNNBlocked: @unchecked Sendable {
             var desc = dnnl_convolution_desc_t()
             check(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &src, &weights, &bias,
                                                      &dst, &strides, &padL, &padR), "convolution descriptor")
-            var attr: dnnl_primitive_attr_t?
-            check(dnnl_primitive_attr_create(&attr), "attr")
-            defer { dnnl_primitive_attr_destroy(attr) }
-            if w.relu {
-                var po: dnnl_post_ops_t?
-                check(dnnl_post_ops_create(&po), "post-ops")
-                check(dnnl_post_ops_append_eltwise(po, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op")
-                check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops")
-                dnnl_post_ops_destroy(po)
-            }
-            var pd: dnnl_primitive_desc_t?
-            check(dnnl_primitive_desc_create(&pd, &desc, attr, engine, nil), "convolution primitive descriptor")
-            return pd
+            return device.primitiveDescriptor(&desc, relu: w.relu, "convolution primitive descriptor")
         }
         let key = Key(op: .convolution, shapes: [x.shape, w.weight.shape], tags: [x.tag.rawValue],
                       params: [stride, padding.top, padding.left, padding.bottom, padding.right, w.relu ? 1 : 0])
@@ -229,9 +206,8 @@ final class OneDNNBlocked: @unchecked Sendable {
         var reorder: dnnl_primitive_t?
         check(dnnl_primitive_create(&reorder, pd), "weights reorder")
         defer { dnnl_primitive_destroy(reorder) }
-        var args = [dnnl_exec_arg_t(arg: 1, memory: user), dnnl_exec_arg_t(arg: 17, memory: memory)]
-        check(dnnl_primitive_execute(reorder, stream, 2, &args), "weights reorder")
-        check(dnnl_stream_wait(stream), "stream wait")
+        device.execute(reorder, [dnnl_exec_arg_t(arg: 1, memory: user), dnnl_exec_arg_t(arg: 17, memory: memory)], "weights reorder")
+        device.wait()
         w.packed = (desc, memory!)
     }
 

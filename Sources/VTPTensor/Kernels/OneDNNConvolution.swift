@@ -35,26 +35,15 @@ final class OneDNNConvolution: @unchecked Sendable {
         var slots: [Slot] = []
     }
 
-    private var engine: dnnl_engine_t?
-    private var stream: dnnl_stream_t?
+    private let device = OneDNNDevice("convolution")
+    private var engine: dnnl_engine_t? { device.engine }
     private var cache: [Key: Entry] = [:]
     private let lock = NSLock()
 
-    private init() {
-        check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine")
-        check(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "stream")
-    }
+    private init() {}
 
-    private func check(_ s: dnnl_status_t, _ what: String) {
-        if s != dnnl_success { fatalError("oneDNN convolution: \(what) failed with status \(s.rawValue)") }
-    }
-
-    private func md(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
-        var m = dnnl_memory_desc_t()
-        var d = dims.map(Int64.init)
-        check(dnnl_memory_desc_init_by_tag(&m, Int32(dims.count), &d, dnnl_f32, tag), "memory descriptor")
-        return m
-    }
+    private func check(_ s: dnnl_status_t, _ what: String) { device.check(s, what) }
+    private func md(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t { device.md(dims, tag) }
 
     /// Fills a slot: the user memory (plain layout `tag`) and, when oneDNN chose another layout, its own memory
     /// and the reorder (user → inner for inputs, inner → user for outputs).
@@ -89,18 +78,7 @@ final class OneDNNConvolution: @unchecked Sendable {
         } else {
             check(dnnl_convolution_forward_desc_init(&fwd, prop, alg, &anySrc, &anyW, nil, &anyDst, &strides, &padL, &padR), "convolution descriptor")
         }
-        var attr: dnnl_primitive_attr_t?
-        check(dnnl_primitive_attr_create(&attr), "attr")
-        defer { dnnl_primitive_attr_destroy(attr) }
-        if k.relu && k.pass == .inference {
-            var po: dnnl_post_ops_t?
-            check(dnnl_post_ops_create(&po), "post-ops")
-            check(dnnl_post_ops_append_eltwise(po, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op")
-            check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops")
-            dnnl_post_ops_destroy(po)
-        }
-        var fpd: dnnl_primitive_desc_t?
-        check(dnnl_primitive_desc_create(&fpd, &fwd, attr, engine, nil), "convolution primitive descriptor")
+        let fpd = device.primitiveDescriptor(&fwd, relu: k.relu && k.pass == .inference, "convolution primitive descriptor")
         defer { dnnl_primitive_desc_destroy(fpd) }
         let e = Entry()
         func q(_ pd: dnnl_primitive_desc_t?, _ what: dnnl_query_t) -> UnsafePointer<dnnl_memory_desc_t>? { dnnl_primitive_desc_query_md(pd, what, 0) }
@@ -148,10 +126,7 @@ final class OneDNNConvolution: @unchecked Sendable {
         return e
     }
 
-    private func execute(_ p: dnnl_primitive_t?, _ args: [dnnl_exec_arg_t], _ what: String) {
-        var a = args
-        check(dnnl_primitive_execute(p, stream, Int32(a.count), &a), what)
-    }
+    private func execute(_ p: dnnl_primitive_t?, _ args: [dnnl_exec_arg_t], _ what: String) { device.execute(p, args, what) }
 
     /// Runs one pass; `buffers` gives the caller's plain buffer for every argument of the pass (inputs are read,
     /// outputs overwritten).
@@ -171,7 +146,7 @@ final class OneDNNConvolution: @unchecked Sendable {
         for s in e.slots where s.output {
             if let r = s.reorder { execute(r, [dnnl_exec_arg_t(arg: 1, memory: s.inner), dnnl_exec_arg_t(arg: 17, memory: s.user)], "reorder") }
         }
-        check(dnnl_stream_wait(stream), "stream wait")
+        device.wait()
     }
 
     /// Number of cached primitives (tests, benchmarks).

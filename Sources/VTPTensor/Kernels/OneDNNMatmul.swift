@@ -46,19 +46,15 @@ final class OneDNN: @unchecked Sendable {
         var src: dnnl_memory_t?, weights: dnnl_memory_t?, bias: dnnl_memory_t?, dst: dnnl_memory_t?
     }
 
-    private var engine: dnnl_engine_t?
-    private var stream: dnnl_stream_t?
+    private let device = OneDNNDevice("matmul")
+    private var engine: dnnl_engine_t? { device.engine }
+    private var stream: dnnl_stream_t? { device.stream }
     private var cache: [Key: Entry] = [:]
     private let lock = NSLock()
 
-    private init() {
-        check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine")
-        check(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "stream")
-    }
+    private init() {}
 
-    private func check(_ s: dnnl_status_t, _ what: String) {
-        if s != dnnl_success { fatalError("oneDNN \(what) failed with status \(s.rawValue)") }
-    }
+    private func check(_ s: dnnl_status_t, _ what: String) { device.check(s, what) }
 
     fileprivate func desc(_ dims: [Int64], _ strides: [Int64], _ type: dnnl_data_type_t) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
