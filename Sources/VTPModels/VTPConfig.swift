@@ -196,8 +196,11 @@ public struct VTPConfig: Codable, Equatable, Sendable {
                                  ("text_vocab_size", textVocabSize, 10_000_000)] {
             need(v <= limit, "\(name) (\(v)) is over its limit of \(limit)")
         }
-        for (name, r) in [("vision_mlp_ratio", visionMlpRatio), ("text_mlp_ratio", textMlpRatio)] {
-            need(r.isFinite && r <= 64, "\(name) (\(r)) must be finite and at most 64")
+        // The feed-forward hidden width is int(dim·ratio) (SwiGLU: two thirds of it, aligned): at least 2 keeps every
+        // layer non-empty; a negative ratio gave negative tensor sizes.
+        for (name, r, dim) in [("vision_mlp_ratio", visionMlpRatio, visionEmbedDim), ("text_mlp_ratio", textMlpRatio, textEmbedDim)] {
+            need(r.isFinite && r <= 64 && r > 0 && Double(dim) * r >= 2,
+                 "\(name) (\(r)) must be positive, finite and at most 64, with width × ratio ≥ 2 (width \(dim))")
         }
         if problems.isEmpty {
             if let problem = ModelMemory.problem(parameters: estimatedParameterCount) { problems.append(problem) }

@@ -20,6 +20,10 @@ import Testing
             ("vision_patch_size", { $0.visionPatchSize = 1 << 62 }),
             ("text_context_length", { $0.textContextLength = Int.max }),
             ("vision_mlp_ratio", { $0.visionMlpRatio = 1e300 }),
+            // Fuzzing (config-json, 2026-12-03): a negative ratio reached the text tower as a negative Linear width.
+            ("text_mlp_ratio", { $0.textMlpRatio = -6 }),
+            ("vision_mlp_ratio", { $0.visionMlpRatio = 0 }),
+            ("text_mlp_ratio", { $0.textMlpRatio = 0.001 }),
             ("vision_depth", { $0.visionDepth = -3 }),
             ("parameters", { ($0.visionEmbedDim, $0.visionDepth, $0.visionNumHeads) = (60_000, 1000, 1000) }),
         ]
@@ -53,6 +57,19 @@ import Testing
             Issue.record("a 2.8e13-parameter classifier passed validation")
         } catch VTPError.invalidConfig(let p) {
             #expect(p.joined().contains("parameters"), "\(p)")
+        }
+    }
+
+    /// The input the config-json fuzzer crashed on (2026-12-03): `text_mlp_ratio` −6 passed validation and
+    /// `VTPModel(config:)` trapped on a negative Linear width. Now a named error, and no model is built.
+    @Test func fuzzFindingNegativeRatioIsAnError() throws {
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+            .appendingPathComponent("fuzz-findings/config-json-negative-text-mlp-ratio.json")
+        do {
+            _ = try VTPConfig.load(from: url)
+            Issue.record("the fuzz finding loaded")
+        } catch VTPError.invalidConfig(let p) {
+            #expect(p.contains { $0.contains("text_mlp_ratio (-6.0)") }, "\(p)")
         }
     }
 }
