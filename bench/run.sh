@@ -8,7 +8,7 @@
 #   LightningDiT-B/1: DIT_DEPTH (12; fewer blocks for a quick run), DIT_SAMPLE_STEPS (50 Euler grid points),
 #   DIT_BF16 (unset: fp32 only; 1: also the bf16 mode), DIT_ONLY (1: skip everything before the DiT benchmarks
 #   except `peak`), EVAL_ONLY (1: only `peak` and the evaluation/GAN-stage convolution networks: pytorch-fid's
-#   InceptionV3 and the discriminator/VGG convolutions)
+#   InceptionV3, LPIPS-VGG and the discriminator/VGG convolutions)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T="${THREADS:-2}"; STEPS="${STEPS:-5}"; WARMUP="${WARMUP:-2}"; BF16_STEPS="${BF16_STEPS:-3}"
@@ -28,10 +28,13 @@ run() {
   echo "+ $* (load $(cut -d' ' -f1 /proc/loadavg), compiler/test processes: $(pgrep -c -f 'swift-frontend|swift-build|xctest' || true))" | tee -a "$out" >&2
   "$@" | tee -a "$out"
 }
-# Convolution networks: pytorch-fid's InceptionV3 features (batch 8) and the GAN stage's training convolutions.
+# Convolution networks: pytorch-fid's InceptionV3 features and LPIPS-VGG distances (batch 8), and the GAN stage's
+# training convolutions.
 eval_nets() {
   run $sw inception --batch 8 --steps "$STEPS" --warmup "$WARMUP"
   run $py bench/pytorch/fid_inception.py --threads "$T" --batch 8 --steps "$STEPS" --warmup "$WARMUP"
+  run $sw lpips --batch 8 --steps "$STEPS" --warmup "$WARMUP"
+  run $py bench/pytorch/lpips_bench.py --threads "$T" --batch 8 --steps "$STEPS" --warmup "$WARMUP"
   run $sw conv --steps "$STEPS" --warmup "$WARMUP"
   run $py bench/pytorch/conv_bench.py --threads "$T" --steps "$STEPS" --warmup "$WARMUP"
 }

@@ -87,12 +87,12 @@ else
   fi
 fi
 
-# pytorch-fid (the Inception benchmark's reference) with torchvision's model definitions and what they import;
+# pytorch-fid and lpips (the Inception and LPIPS benchmarks' references) with torchvision's model definitions and what they import;
 # --no-deps: torchvision's own torch pin would pull a second torch (scripts/torchvision_models_only.py lets its
 # pure-Python models import against this torch).
-if ! "$py" -c "import pytorch_fid, torchvision, PIL, scipy" 2>/dev/null; then
-  say "installing pytorch-fid, torchvision (models only), pillow, scipy"
-  "${pip[@]}" install -q --no-deps pytorch-fid torchvision pillow scipy
+if ! "$py" -c "import pytorch_fid, lpips, tqdm, torchvision, PIL, scipy" 2>/dev/null; then
+  say "installing pytorch-fid, lpips, torchvision (models only), pillow, scipy"
+  "${pip[@]}" install -q --no-deps pytorch-fid lpips tqdm torchvision pillow scipy
 fi
 
 "$py" - <<'PY'

@@ -30,6 +30,29 @@ public final class VGG16Stage: Module {
         for (_, conv) in convs { h = conv(h).relu() }
         return h
     }
+
+    /// The convolutions with their ReLU, reordered for oneDNN once, and the storages they came from (held, so that
+    /// their identity stays theirs); redone when loading replaces a weight.
+    private var packedCache: (sources: [TensorStorage], packed: [PackedConvolutionWeights])?
+    private let packLock = NSLock()
+
+    private func packed() -> [PackedConvolutionWeights] {
+        let sources = convs.flatMap { [$0.conv.weight.value.storage] + ($0.conv.bias.map { [$0.value.storage] } ?? []) }
+        packLock.lock()
+        defer { packLock.unlock() }
+        if let c = packedCache, c.sources.count == sources.count, zip(c.sources, sources).allSatisfy({ $0 === $1 }) { return c.packed }
+        let p = convs.map { PackedConvolutionWeights(weight: $0.conv.weight.value, bias: $0.conv.bias?.value ?? Tensor.zeros([$0.conv.weight.shape[0]]),
+                                                     relu: true) }
+        packedCache = (sources, p)
+        return p
+    }
+
+    /// The same stage on blocked activations (inference: pool, convolutions with the ReLU fused, no reorders between).
+    public func callAsFunction(_ x: BlockedActivation) -> BlockedActivation {
+        var h = pools ? x.pooled(max: true, kernel: 2, stride: 2) : x
+        for p in packed() { h = h.convolution(p, padding: (1, 1, 1, 1)) }
+        return h
+    }
 }
 
 /// LPIPS with a VGG16 trunk (inputs in [−1, 1]).
@@ -94,6 +117,16 @@ public final class LPIPS: Module {
         precondition(x.rank == 4 && x.shape[1] == 3, "LPIPS: expected images [B, 3, H, W], got \(x.shape)")
         let shift = Tensor(LPIPS.shift, shape: [1, 3, 1, 1]), scale = Tensor(LPIPS.scale, shape: [1, 3, 1, 1])
         var h = (x - shift) / scale
+        let trunkTrains = GradMode.isEnabled && stages.contains { $0.convs.contains { $0.conv.weight.requiresGrad } }
+        if !h.requiresGrad && !trunkTrains {
+            // Nothing to differentiate (evaluation, or the frozen trunk on constant images): the blocked inference
+            // path, one reorder in and one out per tapped stage.
+            var b = BlockedActivation.plain(h)
+            return stages.map { stage in
+                b = stage(b)
+                return b.tensor()
+            }
+        }
         var out: [Tensor] = []
         for stage in stages {
             h = stage(h)

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The GAN stage's training convolutions in PyTorch, the reference for `vtp-bench conv` (same layers, batches and
 timing; see bench/swift/Conv.swift): the PatchGAN discriminator (forward; backward = data + weight gradients) and
-LPIPS' VGG16 (frozen: backward = data gradients only). Backward times one backward() of sum(y * g) over a recorded
-forward (retain_graph), forward runs under no_grad.
+LPIPS' VGG16 (frozen: backward = data gradients only). Backward times the convolution's backward alone,
+y.backward(g, retain_graph=True) over a recorded forward; forward runs under no_grad.
     python bench/pytorch/conv_bench.py --threads 2 --steps 5 --warmup 2
 """
 import argparse
@@ -49,7 +49,7 @@ def main():
             fwd = timed(lambda: F.conv2d(x, w, b, stride=stride, padding=1), a.steps, a.warmup)
         y = F.conv2d(x, w, b, stride=stride, padding=1)
         g = torch.randn_like(y)
-        bwd = timed(lambda: (y * g).sum().backward(retain_graph=True), a.steps, a.warmup)
+        bwd = timed(lambda: y.backward(g, retain_graph=True), a.steps, a.warmup)
         print(json.dumps({"framework": "pytorch", "bench": "conv", "net": net, "layer": name, "count": count,
                           "batch": batch, "fwd_s": fwd, "bwd_s": bwd, "threads": torch.get_num_threads(),
                           "torch": torch.__version__}))

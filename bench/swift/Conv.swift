@@ -7,7 +7,8 @@ import VTPTensor
 /// - `vgg`: LPIPS' VGG16 convolutions (3×3, padding 1, bias) at 256×256, a batch of 2; the network is frozen, so
 ///   backward = data gradients only (what the perceptual loss sends to the decoder). Each distinct shape once, with
 ///   `count` = how often VGG16 has it.
-/// Backward times one `backward()` of Σ y·g over a recorded forward, as the PyTorch side's `backward(retain_graph)`.
+/// Backward times the convolution's backward alone: `y.backward(seed: g)` over a recorded forward y, as the PyTorch
+/// side's `y.backward(g, retain_graph=True)`.
 func benchConv() {
     let peak = Peaks.measure().f32
     typealias Layer = (net: String, name: String, inC: Int, outC: Int, size: Int, kernel: Int, stride: Int, count: Int)
@@ -30,7 +31,7 @@ func benchConv() {
         let fwd = median(timeSteps(steps: args.steps, warmup: args.warmup) { _ = withNoGrad { x.conv2d(w, b, stride: l.stride, padding: 1) } })
         let y = x.conv2d(w, b, stride: l.stride, padding: 1)
         let g = Tensor.randomNormal(y.shape, rng: &rng)
-        let bwd = median(timeSteps(steps: args.steps, warmup: args.warmup) { _ = (y * g).sum().backward() })
+        let bwd = median(timeSteps(steps: args.steps, warmup: args.warmup) { _ = y.backward(seed: g) })
         let bwdFlops = (frozen ? 2 : 4) * macs
         emit(["framework": "swiftvtp", "bench": "conv", "net": l.net, "layer": l.name, "count": l.count, "batch": batch,
               "in": [l.inC, l.size, l.size], "out": [l.outC, out, out], "fwd_s": fwd, "bwd_s": bwd,

@@ -150,9 +150,10 @@ case "reconstruct": benchReconstruct()
 case "conv": benchConv()
 case "loader": benchLoader()
 case "inception": benchInception()
+case "lpips": benchLPIPS()
 case "dit-step": benchDiTStep()
 case "dit-sample": benchDiTSample()
 default:
-    FileHandle.standardError.write("usage: vtp-bench peak | gemm | micro | attention | conv | vit-step | reconstruct | dit-step | dit-sample [--mode fp32|bf16] [--size S|B] [--steps N] [--warmup N] [--batch N] [--depth N] [--repeats N]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: vtp-bench peak | gemm | micro | attention | conv | inception | lpips | loader | vit-step | reconstruct | dit-step | dit-sample [--mode fp32|bf16] [--size S|B] [--steps N] [--warmup N] [--batch N] [--depth N] [--repeats N]\n".data(using: .utf8)!)
     exit(2)
 }
