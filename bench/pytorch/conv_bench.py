@@ -5,12 +5,12 @@ LPIPS' VGG16 (frozen: backward = data gradients only). Backward times the convol
 y.backward(g, retain_graph=True) over a recorded forward; forward runs under no_grad.
     python bench/pytorch/conv_bench.py --threads 2 --steps 5 --warmup 2
 """
-import argparse
 import json
-import time
 
 import torch
 import torch.nn.functional as F
+
+from benchutil import parse_args, timed
 
 DISC = [("disc", "conv0", 3, 64, 28, 4, 2, 1), ("disc", "conv1", 64, 128, 14, 4, 2, 1),
         ("disc", "conv2", 128, 256, 7, 4, 1, 1), ("disc", "conv3", 256, 1, 6, 4, 1, 1)]
@@ -21,24 +21,8 @@ VGG = [("vgg", "conv1_1", 3, 64, 256, 3, 1, 1), ("vgg", "conv1_2", 64, 64, 256, 
        ("vgg", "conv5_1", 512, 512, 16, 3, 1, 3)]
 
 
-def timed(fn, steps, warmup):
-    times = []
-    for i in range(warmup + steps):
-        t = time.perf_counter()
-        fn()
-        if i >= warmup:
-            times.append(time.perf_counter() - t)
-    times.sort()
-    return times[len(times) // 2]
-
-
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--steps", type=int, default=5)
-    p.add_argument("--warmup", type=int, default=2)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
+    a = parse_args(__doc__)
     torch.manual_seed(1)
     for net, name, cin, cout, size, k, stride, count in DISC + VGG:
         batch, frozen = (128, False) if net == "disc" else (2, True)

@@ -3,13 +3,12 @@
 `vtp-bench inception`. Needs torch, torchvision (model definitions), pytorch-fid.
     python bench/pytorch/fid_inception.py --threads 2 --batch 8 --steps 5 --warmup 2
 """
-import argparse
-import json
 import os
 import sys
-import time
 
 import torch
+
+from benchutil import emit_throughput, parse_args, timed
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
 import torchvision_models_only  # noqa: F401,E402
@@ -17,13 +16,7 @@ import pytorch_fid.inception as fid  # noqa: E402
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--steps", type=int, default=5)
-    p.add_argument("--warmup", type=int, default=2)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
+    a = parse_args(__doc__)
     skeleton = fid._inception_v3(num_classes=1008, aux_logits=False, weights=None)
     for name, block in [("Mixed_5b", fid.FIDInceptionA(192, pool_features=32)), ("Mixed_5c", fid.FIDInceptionA(256, pool_features=64)),
                         ("Mixed_5d", fid.FIDInceptionA(288, pool_features=64)), ("Mixed_6b", fid.FIDInceptionC(768, channels_7x7=128)),
@@ -35,17 +28,8 @@ def main():
     fid.load_state_dict_from_url = lambda *args, **kwargs: state
     model = fid.InceptionV3([3]).eval()
     x = torch.rand(a.batch, 3, 299, 299)
-    times = []
     with torch.no_grad():
-        for i in range(a.warmup + a.steps):
-            t = time.perf_counter()
-            model(x)
-            if i >= a.warmup:
-                times.append(time.perf_counter() - t)
-    times.sort()
-    med = times[len(times) // 2]
-    print(json.dumps({"framework": "pytorch", "bench": "fid_inception", "batch": a.batch, "median_s": med,
-                      "images_per_s": a.batch / med, "threads": torch.get_num_threads(), "torch": torch.__version__}))
+        emit_throughput("fid_inception", a.batch, timed(lambda: model(x), a.steps, a.warmup))
 
 
 if __name__ == "__main__":
