@@ -51,6 +51,28 @@ import Testing
         checkGradients("expand", [randn([3, 1], seed: 10)]) { $0[0].expanded(to: [2, 3, 4]) }
     }
 
+    /// expand against a direct index map: trailing broadcast axes (filled runs: a scalar, [B, C, 1, 1]), trailing
+    /// full axes (copied runs) and a mix.
+    @Test func expandMatchesDirectIndexing() {
+        for (from, to) in [([1], [2, 3, 4]), ([2, 3, 1, 1], [2, 3, 4, 5]), ([1, 3, 1], [2, 3, 4]), ([3, 1], [2, 3, 4]),
+                           ([1, 4], [3, 4]), ([2, 1, 3], [2, 5, 3])] {
+            let src = randn(from, seed: 20)
+            let got = src.expanded(to: to).scalars
+            let padded = [Int](repeating: 1, count: to.count - from.count) + from
+            var want: [Float] = []
+            for flat in 0..<to.reduce(1, *) {
+                var rem = flat, srcIndex = 0
+                for a in 0..<to.count {
+                    let inner = to[(a + 1)...].reduce(1, *), idx = rem / inner
+                    rem %= inner
+                    srcIndex = srcIndex * padded[a] + (padded[a] == 1 ? 0 : idx)
+                }
+                want.append(src.scalars[srcIndex])
+            }
+            #expect(got == want, "\(from) → \(to)")
+        }
+    }
+
     @Test func products() {
         let a = randn([2, 3, 4], seed: 11), b = randn([2, 4, 5], seed: 12)
         checkGradients("matmul batched", [a, b]) { $0[0].matmul($0[1]) }

@@ -1,7 +1,8 @@
 /// The one table of derivative rules: for each op, the gradients of its inputs given the output gradient `g`
 /// (vector-Jacobian products). Rules run with recording off and return `nil` for inputs without a gradient.
 /// `needs[i]` says whether input i wants a gradient (false for constants and frozen weights): the matrix-product
-/// rules skip the products nobody reads; the others compute every input's gradient, which is then dropped.
+/// rules and the elementwise product skip the products nobody reads; the others compute every input's gradient,
+/// which is then dropped.
 enum GradientRules {
     static func vjp(_ op: Op, _ g: Tensor, needs: [Bool] = []) -> [Tensor?] {
         func need(_ i: Int) -> Bool { i >= needs.count || needs[i] }
@@ -15,7 +16,7 @@ enum GradientRules {
             return [BroadcastKernels.sumTo(g, sa), BroadcastKernels.sumTo(-g, sb)]
         // d(ab) = g·b, g·a
         case .mul(let a, let b):
-            return [BroadcastKernels.sumTo(g * b, a.shape), BroadcastKernels.sumTo(g * a, b.shape)]
+            return [need(0) ? BroadcastKernels.sumTo(g * b, a.shape) : nil, need(1) ? BroadcastKernels.sumTo(g * a, b.shape) : nil]
         // d(a/b) = g/b, −g·a/b²
         case .div(let a, let b):
             let gb = g / b

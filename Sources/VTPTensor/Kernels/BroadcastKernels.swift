@@ -14,6 +14,25 @@ enum BroadcastKernels {
         let srcStrides = Shape.strides(padded)
         let outStrides = Shape.strides(Array(shape[..<k]))
         let s = src.data, d = out.data
+        if run == 1 {
+            // No trailing axis is full: each source element fills a run over the trailing broadcast axes (a scalar
+            // or [B, C, 1, 1] grown to [B, C, H, W]: the gradient of a sum or a mean), instead of one index
+            // computation per output element.
+            var j = k
+            while j > 0 && padded[j - 1] == 1 { j -= 1 }
+            let fill = Shape.count(Array(shape[j...])), outer = Shape.count(Array(shape[..<j]))
+            let strides = Shape.strides(Array(shape[..<j]))
+            Parallel.forEach(outer, grain: max(1, 16384 / max(fill, 1))) { o in
+                var rem = o, off = 0
+                for a in 0..<j {
+                    let idx = rem / strides[a]
+                    rem -= idx * strides[a]
+                    if padded[a] != 1 { off += idx * srcStrides[a] }
+                }
+                (d + o * fill).update(repeating: s[off], count: fill)
+            }
+            return out
+        }
         Parallel.forEach(outerCount, grain: max(1, 16384 / max(run, 1))) { o in
             var rem = o, off = 0
             for a in 0..<k {
