@@ -160,6 +160,7 @@ public struct VTPConfig: Codable, Equatable, Sendable {
         var problems: [String] = []
         func need(_ ok: Bool, _ msg: String) { if !ok { problems.append(msg) } }
         need(visionPatchSize > 0, "vision_patch_size must be positive")
+        need(imageSize > 0, "image_size must be positive")
         need(visionEmbedDim > 0 && visionNumHeads > 0 && visionEmbedDim % visionNumHeads == 0,
              "vision_embed_dim (\(visionEmbedDim)) must be a positive multiple of vision_num_heads (\(visionNumHeads))")
         need(visionNumHeads > 0 && visionNumHeads <= 4096 && visionEmbedDim % (4 * visionNumHeads) == 0,
@@ -182,6 +183,7 @@ public struct VTPConfig: Codable, Equatable, Sendable {
             need(textEmbedDim > 0 && textNumHeads > 0 && textEmbedDim % textNumHeads == 0,
                  "text_embed_dim (\(textEmbedDim)) must be a multiple of text_num_heads (\(textNumHeads))")
             need(textContextLength > 0 && textVocabSize > 0, "text_context_length and text_vocab_size must be positive")
+            need(textDepth >= 0, "text_depth must not be negative")
             need(TextPooling(rawValue: textPoolType) != nil, "text_pool_type must be first, last, argmax or none")
             need(!textEmbedCls, "text_embed_cls=true is not usable with the official VTPModel (its positional embedding would not match the context); not supported")
         }
@@ -198,7 +200,7 @@ public struct VTPConfig: Codable, Equatable, Sendable {
         }
         // The feed-forward hidden width is int(dim·ratio) (SwiGLU: two thirds of it, aligned): at least 2 keeps every
         // layer non-empty; a negative ratio gave negative tensor sizes.
-        for (name, r, dim) in [("vision_mlp_ratio", visionMlpRatio, visionEmbedDim), ("text_mlp_ratio", textMlpRatio, textEmbedDim)] {
+        for (name, r, dim) in [("vision_mlp_ratio", visionMlpRatio, visionEmbedDim)] + (trainClip ? [("text_mlp_ratio", textMlpRatio, textEmbedDim)] : []) {
             need(r.isFinite && r <= 64 && r > 0 && Double(dim) * r >= 2,
                  "\(name) (\(r)) must be positive, finite and at most 64, with width × ratio ≥ 2 (width \(dim))")
         }

@@ -24,6 +24,8 @@ import Testing
             ("text_mlp_ratio", { $0.textMlpRatio = -6 }),
             ("vision_mlp_ratio", { $0.visionMlpRatio = 0 }),
             ("text_mlp_ratio", { $0.textMlpRatio = 0.001 }),
+            // Fuzzing (config-json, second finding): a negative text depth trapped building the text tower's range.
+            ("text_depth", { $0.textDepth = -2 }),
             ("vision_depth", { $0.visionDepth = -3 }),
             ("parameters", { ($0.visionEmbedDim, $0.visionDepth, $0.visionNumHeads) = (60_000, 1000, 1000) }),
         ]
@@ -60,16 +62,18 @@ import Testing
         }
     }
 
-    /// The input the config-json fuzzer crashed on (2026-12-03): `text_mlp_ratio` −6 passed validation and
-    /// `VTPModel(config:)` trapped on a negative Linear width. Now a named error, and no model is built.
-    @Test func fuzzFindingNegativeRatioIsAnError() throws {
-        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
-            .appendingPathComponent("fuzz-findings/config-json-negative-text-mlp-ratio.json")
+    /// The inputs the config-json fuzzer crashed on (2026-12-03): `text_mlp_ratio` −6 passed validation and
+    /// `VTPModel(config:)` trapped on a negative Linear width; `text_depth` −2 trapped on the text tower's block
+    /// range. Now named errors, and no model is built.
+    @Test(arguments: [("config-json-negative-text-mlp-ratio.json", "text_mlp_ratio (-6.0)"),
+                      ("config-json-negative-text-depth.json", "text_depth must not be negative")])
+    func fuzzFindingsAreErrors(file: String, problem: String) throws {
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("fuzz-findings/\(file)")
         do {
             _ = try VTPConfig.load(from: url)
-            Issue.record("the fuzz finding loaded")
+            Issue.record("the fuzz finding \(file) loaded")
         } catch VTPError.invalidConfig(let p) {
-            #expect(p.contains { $0.contains("text_mlp_ratio (-6.0)") }, "\(p)")
+            #expect(p.contains { $0.contains(problem) }, "\(p)")
         }
     }
 }
