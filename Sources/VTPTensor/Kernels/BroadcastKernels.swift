@@ -6,33 +6,18 @@ enum BroadcastKernels {
         let out = Tensor(uninitialized: shape)
         let r = shape.count
         let padded = [Int](repeating: 1, count: r - src.rank) + src.shape
-        // Split into [outer, inner]: the last axes where src is full are copied as one run.
+        // Split into [outer, inner]: the trailing axes where src is full are copied as one run; when none is, the
+        // trailing axes where src has size 1 are filled as one run (a scalar or [B, C, 1, 1] grown to [B, C, H, W]:
+        // the gradient of a sum or a mean) instead of one index computation per output element.
         var k = r
         while k > 0 && padded[k - 1] == shape[k - 1] { k -= 1 }
+        let copies = k < r
+        if !copies { while k > 0 && padded[k - 1] == 1 { k -= 1 } }
         let run = Shape.count(Array(shape[k...]))
         let outerCount = Shape.count(Array(shape[..<k]))
         let srcStrides = Shape.strides(padded)
         let outStrides = Shape.strides(Array(shape[..<k]))
         let s = src.data, d = out.data
-        if run == 1 {
-            // No trailing axis is full: each source element fills a run over the trailing broadcast axes (a scalar
-            // or [B, C, 1, 1] grown to [B, C, H, W]: the gradient of a sum or a mean), instead of one index
-            // computation per output element.
-            var j = k
-            while j > 0 && padded[j - 1] == 1 { j -= 1 }
-            let fill = Shape.count(Array(shape[j...])), outer = Shape.count(Array(shape[..<j]))
-            let strides = Shape.strides(Array(shape[..<j]))
-            Parallel.forEach(outer, grain: max(1, 16384 / max(fill, 1))) { o in
-                var rem = o, off = 0
-                for a in 0..<j {
-                    let idx = rem / strides[a]
-                    rem -= idx * strides[a]
-                    if padded[a] != 1 { off += idx * srcStrides[a] }
-                }
-                (d + o * fill).update(repeating: s[off], count: fill)
-            }
-            return out
-        }
         Parallel.forEach(outerCount, grain: max(1, 16384 / max(run, 1))) { o in
             var rem = o, off = 0
             for a in 0..<k {
@@ -40,7 +25,7 @@ enum BroadcastKernels {
                 rem -= idx * outStrides[a]
                 if padded[a] != 1 { off += idx * srcStrides[a] }
             }
-            if run == 1 { d[o] = s[off] } else { (d + o * run).update(from: s + off, count: run) }
+            if copies { (d + o * run).update(from: s + off, count: run) } else { (d + o * run).update(repeating: s[off], count: run) }
         }
         return out
     }
