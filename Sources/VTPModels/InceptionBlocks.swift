@@ -132,7 +132,6 @@ final class InceptionE: InceptionBlock {
         let b = BlockedActivation.concatChannels([branch3x3_2a(t), branch3x3_2b(t)])
         let u = branch3x3dbl_2(branch3x3dbl_1(x))
         let c = BlockedActivation.concatChannels([branch3x3dbl_3a(u), branch3x3dbl_3b(u)])
-        let pooled = maxPool ? x.pooled(max: true, kernel: 3, stride: 1, padding: 1) : x.pooled(max: false, kernel: 3, stride: 1, padding: 1)
-        return BlockedActivation.concatChannels([a, b, c, branchPool(pooled)])
+        return BlockedActivation.concatChannels([a, b, c, branchPool(x.pooled(max: maxPool, kernel: 3, stride: 1, padding: 1))])
     }
 }

@@ -37,9 +37,8 @@ public final class InceptionConv: Module {
         self.init(inChannels, outChannels, kernel: (kernel, kernel), stride: stride, padding: (padding, padding))
     }
 
-    /// The folded, packed weights and the storages they were computed from (held, so that their identity stays theirs).
-    private var foldCache: (sources: [TensorStorage], packed: PackedConvolutionWeights)?
-    private let foldLock = NSLock()
+    /// The folded, packed weights (redone when loading replaces one of the five tensors).
+    private let foldCache = WeightDerivedCache<PackedConvolutionWeights>()
 
     /// The convolution with the BatchNorm folded in: weight [O, C, kH, kW] and bias [O]. Cached until one of the
     /// five tensors is replaced (as loading does; the network is frozen, nothing updates them in place).
@@ -50,14 +49,10 @@ public final class InceptionConv: Module {
 
     /// The folded convolution with its ReLU, reordered for oneDNN once (same cache as `folded()`).
     func packed() -> PackedConvolutionWeights {
-        let sources = [weight.value, bnWeight.value, bnBias.value, runningMean.value, runningVar.value].map(\.storage)
-        foldLock.lock()
-        defer { foldLock.unlock() }
-        if let c = foldCache, zip(c.sources, sources).allSatisfy({ $0 === $1 }) { return c.packed }
-        let f = computeFolded()
-        let p = PackedConvolutionWeights(weight: f.weight, bias: f.bias, relu: true)
-        foldCache = (sources, p)
-        return p
+        foldCache.value(from: [weight.value, bnWeight.value, bnBias.value, runningMean.value, runningVar.value]) {
+            let f = computeFolded()
+            return PackedConvolutionWeights(weight: f.weight, bias: f.bias, relu: true)
+        }
     }
 
     private func computeFolded() -> (weight: Tensor, bias: Tensor) {

@@ -31,20 +31,14 @@ public final class VGG16Stage: Module {
         return h
     }
 
-    /// The convolutions with their ReLU, reordered for oneDNN once, and the storages they came from (held, so that
-    /// their identity stays theirs); redone when loading replaces a weight.
-    private var packedCache: (sources: [TensorStorage], packed: [PackedConvolutionWeights])?
-    private let packLock = NSLock()
+    /// The convolutions with their ReLU, reordered for oneDNN once (redone when loading replaces a weight).
+    private let packedCache = WeightDerivedCache<[PackedConvolutionWeights]>()
 
     private func packed() -> [PackedConvolutionWeights] {
-        let sources = convs.flatMap { [$0.conv.weight.value.storage] + ($0.conv.bias.map { [$0.value.storage] } ?? []) }
-        packLock.lock()
-        defer { packLock.unlock() }
-        if let c = packedCache, c.sources.count == sources.count, zip(c.sources, sources).allSatisfy({ $0 === $1 }) { return c.packed }
-        let p = convs.map { PackedConvolutionWeights(weight: $0.conv.weight.value, bias: $0.conv.bias?.value ?? Tensor.zeros([$0.conv.weight.shape[0]]),
-                                                     relu: true) }
-        packedCache = (sources, p)
-        return p
+        packedCache.value(from: convs.flatMap { [$0.conv.weight.value] + ($0.conv.bias.map { [$0.value] } ?? []) }) {
+            convs.map { PackedConvolutionWeights(weight: $0.conv.weight.value, bias: $0.conv.bias?.value ?? Tensor.zeros([$0.conv.weight.shape[0]]),
+                                                 relu: true) }
+        }
     }
 
     /// The same stage on blocked activations (inference: pool, convolutions with the ReLU fused, no reorders between).

@@ -48,25 +48,3 @@ import Testing
         #expect(zip(plain, noBias).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
     }
 }
-
-/// The separable inference pools against `maxPool2d` and a direct average that skips padding.
-@Suite struct InferencePoolingTests {
-    @Test(arguments: [(3, 2, 0), (3, 1, 1), (2, 2, 0), (5, 3, 2)])
-    func poolsMatchDirectWindows(kernel: Int, stride: Int, padding: Int) {
-        var rng = RNG(seed: 4)
-        let x = Tensor.randomUniform([2, 3, 11, 8], -1, 1, rng: &rng)
-        #expect(x.maxPool2dInference(kernel: kernel, stride: stride, padding: padding).scalars
-                == x.maxPool2d(kernel: kernel, stride: stride, padding: padding).scalars)
-        let got = x.avgPool2dExcludingPadding(kernel: kernel, stride: stride, padding: padding)
-        let (oh, ow) = (got.shape[2], got.shape[3])
-        let xs = x.scalars
-        for p in 0..<6 { for oy in 0..<oh { for ox in 0..<ow {
-            var sum = 0.0, n = 0
-            for i in 0..<kernel { for j in 0..<kernel {
-                let y = oy * stride - padding + i, xx = ox * stride - padding + j
-                if y >= 0 && y < 11 && xx >= 0 && xx < 8 { sum += Double(xs[(p * 11 + y) * 8 + xx]); n += 1 }
-            } }
-            #expect(abs(Double(got.scalars[(p * oh + oy) * ow + ox]) - sum / Double(n)) < 1e-6)
-        } } }
-    }
-}

@@ -166,7 +166,6 @@ final class OneDNNBlocked: @unchecked Sendable {
         let out = allocate(outShape, blockedTag)
         lock.lock()
         defer { lock.unlock() }
-        // The primitive descriptor is needed on a miss and for the weights' layout on a first use.
         func descriptor() -> dnnl_primitive_desc_t? {
             var src = md(x.shape, x.tag), dst = md(outShape, blockedTag), bias = md([o], dnnl_x)
             var weights = md(w.weight.shape, dnnl_format_tag_any)
@@ -179,14 +178,18 @@ final class OneDNNBlocked: @unchecked Sendable {
         }
         let key = Key(op: .convolution, shapes: [x.shape, w.weight.shape], tags: [x.tag.rawValue],
                       params: [stride, padding.top, padding.left, padding.bottom, padding.right, w.relu ? 1 : 0])
-        if w.packed == nil || cache[key] == nil {
-            let pd = descriptor()
-            defer { dnnl_primitive_desc_destroy(pd) }
+        // One descriptor serves both: on a miss `run` makes the primitive from it (and destroys it); on a hit with
+        // weights not yet packed, it only gives their layout.
+        let hit = cache[key] != nil
+        var pd: dnnl_primitive_desc_t?
+        if !hit || w.packed == nil {
+            pd = descriptor()
             pack(w, wanted: dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0))
         }
+        if hit, let pd { dnnl_primitive_desc_destroy(pd) }
         if w.biasMemory == nil { w.biasMemory = userMemory([o], dnnl_x, UnsafeRawPointer(w.bias.data)) }
         run(key, [dnnl_exec_arg_t(arg: 1, memory: x.memory), dnnl_exec_arg_t(arg: 33, memory: w.packed!.memory),
-                  dnnl_exec_arg_t(arg: 41, memory: w.biasMemory), dnnl_exec_arg_t(arg: 17, memory: out.memory)], make: descriptor)
+                  dnnl_exec_arg_t(arg: 41, memory: w.biasMemory), dnnl_exec_arg_t(arg: 17, memory: out.memory)]) { pd }
         return out
     }
 
@@ -227,9 +230,7 @@ final class OneDNNBlocked: @unchecked Sendable {
             var desc = dnnl_pooling_v2_desc_t()
             check(dnnl_pooling_v2_forward_desc_init(&desc, dnnl_forward_inference, max ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding,
                                                     &src, &dst, &strides, &k, &dilation, &pad, &padR), "pooling descriptor")
-            var pd: dnnl_primitive_desc_t?
-            check(dnnl_primitive_desc_create(&pd, &desc, nil, engine, nil), "pooling primitive descriptor")
-            return pd
+            return device.primitiveDescriptor(&desc, relu: false, "pooling primitive descriptor")
         }
         return out
     }

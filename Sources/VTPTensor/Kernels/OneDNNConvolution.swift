@@ -94,8 +94,7 @@ final class OneDNNConvolution: @unchecked Sendable {
         case .backwardData:
             var op = dnnl_convolution_desc_t()
             check(dnnl_convolution_backward_data_desc_init(&op, alg, &anySrc, &anyW, &anyDst, &strides, &padL, &padR), "backward-data descriptor")
-            var pd: dnnl_primitive_desc_t?
-            check(dnnl_primitive_desc_create(&pd, &op, nil, engine, fpd), "backward-data primitive descriptor")
+            let pd = device.primitiveDescriptor(&op, relu: false, hint: fpd, "backward-data primitive descriptor")
             defer { dnnl_primitive_desc_destroy(pd) }
             check(dnnl_primitive_create(&e.primitive, pd), "backward-data primitive")
             let dd = Slot(.diffDst, output: false), w = Slot(.weights, output: false), ds = Slot(.diffSrc, output: true)
@@ -112,8 +111,7 @@ final class OneDNNConvolution: @unchecked Sendable {
                 check(dnnl_convolution_backward_weights_desc_init(&op, alg, &anySrc, &anyW, nil, &anyDst, &strides, &padL, &padR),
                       "backward-weights descriptor")
             }
-            var pd: dnnl_primitive_desc_t?
-            check(dnnl_primitive_desc_create(&pd, &op, nil, engine, fpd), "backward-weights primitive descriptor")
+            let pd = device.primitiveDescriptor(&op, relu: false, hint: fpd, "backward-weights primitive descriptor")
             defer { dnnl_primitive_desc_destroy(pd) }
             check(dnnl_primitive_create(&e.primitive, pd), "backward-weights primitive")
             let src = Slot(.src, output: false), dd = Slot(.diffDst, output: false), dw = Slot(.diffWeights, output: true)
