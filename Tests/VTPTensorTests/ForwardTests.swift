@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CVTPKernels
 @testable import VTPTensor
 
 /// Forward results against naive reference loops written in the test (Double accumulation).
@@ -96,8 +97,8 @@ import Testing
         #expect(maxAbsDifference(Tensor.attention(q: q, k: k7, v: v7, causal: true), naiveAttention(q, k7, v7, mask: nil, causal: true)) < 1e-5)
     }
 
-    @Test func attentionBlocksQueriesWhenScoresExceedBudget() {
-        // Force several query blocks: results must equal the one-block computation.
+    @Test func attentionBlocksQueriesWhenScoresExceedBudget() { AttentionHeads.batchedOnly {
+        // The batched path with several query blocks: results must equal the one-block computation.
         let q = randn([1, 2, 33, 8], seed: 15), k = randn([1, 2, 33, 8], seed: 16), v = randn([1, 2, 33, 8], seed: 17)
         let full = Tensor.attention(q: q, k: k, v: v, causal: true)
         let saved = AttentionKernels.scoreBudget
@@ -106,6 +107,38 @@ import Testing
         #expect(AttentionKernels.blockRows(bh: 2, nq: 33, nk: 33) == 5)
         #expect(maxAbsDifference(Tensor.attention(q: q, k: k, v: v, causal: true), full) < 1e-6)
         checkGradients("attention in blocks", [q, k, v]) { Tensor.attention(q: $0[0], k: $0[1], v: $0[2], causal: true) }
+    } }
+
+    /// The head-at-a-time path (each thread of the team takes whole heads) and the batched path agree, values and
+    /// gradients, with several query blocks, a mask and causal masking, in F32 and (where the CPU has it) native BF16.
+    @Test func headParallelAttentionEqualsBatchedPath() {
+        let shape = [2, 8, 33, 8]
+        let q = randn(shape, seed: 51), k = randn(shape, seed: 52), v = randn(shape, seed: 53), g = randn(shape, seed: 54)
+        let mask = randn([33, 33], seed: 55)
+        #expect(AttentionHeads.applies(bh: 16) || Parallel.threadCount > 16 || vtp_omp_available() == 0)
+        let savedBudget = AttentionHeads.blockBudget
+        AttentionHeads.blockBudget = 33 * 10  // 10 query rows per block: 4 blocks per head
+        defer { AttentionHeads.blockBudget = savedBudget }
+        #expect(AttentionHeads.blockRows(nq: 33, nk: 33) == 9, "33 rows in 4 balanced blocks")
+        func run(heads: Bool, bf16: Bool, mask: Tensor?, causal: Bool) -> [Tensor] {
+            let (ql, kl, vl) = (q.requiringGrad(), k.requiringGrad(), v.requiringGrad())
+            let body = {
+                MatmulMode.with(bf16 ? .bf16 : .f32) { () -> [Tensor] in
+                    let o = Tensor.attention(q: ql, k: kl, v: vl, mask: mask, causal: causal)
+                    let grads = (o * g).sum().backward()
+                    return [o.detached(), grads[ql]!, grads[kl]!, grads[vl]!]
+                }
+            }
+            return heads ? body() : AttentionHeads.batchedOnly(body)
+        }
+        for bf16 in BF16Backend.isNativeAvailable ? [false, true] : [false] {
+            for (m, causal) in [(nil, false), (mask, false), (nil, true)] as [(Tensor?, Bool)] {
+                let a = run(heads: true, bf16: bf16, mask: m, causal: causal), b = run(heads: false, bf16: bf16, mask: m, causal: causal)
+                for (name, (x, y)) in zip(["out", "dq", "dk", "dv"], zip(a, b)) {
+                    #expect(maxAbsDifference(x, y) < 2e-5, "\(name) bf16 \(bf16) mask \(m != nil) causal \(causal)")
+                }
+            }
+        }
     }
 
     @Test func attentionOn4096TokensStaysLinearInMemory() {

@@ -22,12 +22,13 @@ struct Peaks {
     /// (the BF16 mode then runs F32 products).
     var forBF16Mode: Double { BF16Backend.current == .native ? (bf16 ?? f32) : f32 }
 
-    /// GFLOP/s of `loop` run on all threads at once, timed over ≈0.5 s (the best of three runs).
+    /// GFLOP/s of `loop` run on all threads at once: the best of five runs of ≈0.15 s each (runs of 30 ms read up
+    /// to 25% low when a worker thread started late or the clock had not ramped up).
     private static func rate(flopsPerIteration: Double, _ loop: @escaping @Sendable (Int64) -> Float) -> Double {
         let threads = Parallel.threadCount
-        let iterations: Int64 = 20_000_000
+        let iterations: Int64 = 100_000_000
         var best = 0.0
-        for _ in 0..<3 {
+        for _ in 0..<5 {
             let t0 = now()
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
                 let s = loop(iterations)

@@ -5,11 +5,12 @@ import Foundation
 /// The one parallel-for that every kernel uses: splits `0..<n` into contiguous chunks and runs them on all
 /// cores. Work smaller than `grain` items runs inline on the caller's thread.
 ///
-/// The chunks run on GCD's `concurrentPerform`, or, with `VTP_PARALLEL=omp`, on the OpenMP thread team that
-/// oneDNN's matrix products use (see `vtp_omp_parallel_chunks`), so that one set of threads serves both (with two
-/// pools, the OpenMP workers that spin after each product take cores from the kernels that follow). The OpenMP
-/// path is opt-in: on a machine shared with other work its spinning barriers made a ViT-S step about 2× slower,
-/// and on an idle one the gain could not be measured reliably (bench/README.md).
+/// The chunks run on the OpenMP thread team that oneDNN's matrix products use (see `vtp_omp_parallel_chunks`), so
+/// that one set of threads serves both: with two pools, the OpenMP workers that spin after each product take cores
+/// from the kernels that follow (on an idle Zen 5, the BF16 ViT-S step took 0.59 s on one pool and 0.66–0.72 s on
+/// two). `VTP_PARALLEL=gcd` selects GCD's `concurrentPerform` instead, which suits a machine busy with other work:
+/// there the spinning barriers of one team cost more (1.74 s vs 1.43 s with a busy loop on one of the two
+/// cores). GCD is also the fallback where libgomp is not in the process.
 public enum Parallel {
     /// Worker count; defaults to the active processor count (or `VTP_NUM_THREADS`).
     nonisolated(unsafe) public static var threadCount: Int = {
@@ -42,9 +43,9 @@ public enum Parallel {
         }
     }
 
-    /// Whether chunks go to the OpenMP team (`VTP_PARALLEL=omp` and libgomp loaded; GCD otherwise).
+    /// Whether chunks go to the OpenMP team (libgomp loaded and `VTP_PARALLEL` not `gcd`; GCD otherwise).
     nonisolated(unsafe) public static var usesOpenMP: Bool = {
-        ProcessInfo.processInfo.environment["VTP_PARALLEL"] == "omp" && vtp_omp_available() != 0
+        ProcessInfo.processInfo.environment["VTP_PARALLEL"] != "gcd" && vtp_omp_available() != 0
     }()
 
     /// Calls `chunk(c)` for every c in 0..<chunks on `workers` threads of the OpenMP team (GCD as a fallback).
@@ -58,6 +59,20 @@ public enum Parallel {
                 }, context) != 0
             }
             if !ran { DispatchQueue.concurrentPerform(iterations: chunks, execute: f) }
+        }
+    }
+
+    /// Calls `body(i)` for every i in 0..<n on `workers` threads of oneDNN's OpenMP team, whatever `usesOpenMP`
+    /// says (items handed out one at a time): for work that calls oneDNN itself, which then runs on the calling
+    /// thread only. Returns false, having run nothing, where libgomp is absent or the caller is inside a team.
+    static func forEachOnTeam(_ n: Int, workers: Int, _ body: (Int) -> Void) -> Bool {
+        withoutActuallyEscaping(body) { f in
+            var closure = f
+            return withUnsafeMutablePointer(to: &closure) { context in
+                vtp_omp_parallel_chunks(n, UInt32(max(1, min(workers, n))), { context, c in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(c)
+                }, context) != 0
+            }
         }
     }
 

@@ -21,14 +21,55 @@ enum AttentionKernels {
                              mask: UnsafePointer<Float>?, causal: Bool, lse: UnsafeMutablePointer<Float>?, nq: Int,
                              bf16: UnsafeMutablePointer<UInt16>? = nil) {
         Parallel.forEach(bh * rows, grain: 8) { idx in
-            let h = idx / rows, i = idx % rows, q = q0 + i
+            let h = idx / rows, q = q0 + idx % rows
             let row = s + idx * nk
-            if let mask { let mr = mask + q * nk; for j in 0..<nk { row[j] += mr[j] } }
-            if causal && q + 1 < nk { (row + q + 1).update(repeating: -.infinity, count: nk - q - 1) }
-            let l = SoftmaxKernels.softmaxRow(row, row, nk, log: false)
+            let l = probabilityRow(row, q: q, nk: nk, mask: mask, causal: causal)
             lse?[h * nq + q] = l
             if let bf16 { BF16Kernels.narrowSerial(row, bf16 + idx * nk, nk) }
         }
+    }
+
+    /// Turns the scores of query `q` into probabilities in place: adds its mask row, blocks the keys after `q`
+    /// when `causal`, takes the softmax. Returns the row's log-sum-exp.
+    @inline(__always) static func probabilityRow(_ row: UnsafeMutablePointer<Float>, q: Int, nk: Int,
+                                                 mask: UnsafePointer<Float>?, causal: Bool) -> Float {
+        if let mask { let mr = mask + q * nk; for j in 0..<nk { row[j] += mr[j] } }
+        if causal && q + 1 < nk { (row + q + 1).update(repeating: -.infinity, count: nk - q - 1) }
+        return SoftmaxKernels.softmaxRow(row, row, nk, log: false)
+    }
+
+    /// The backward pass of one query row `q`: `sr` holds its scores S (without mask) and becomes
+    /// P = exp(S + mask − lse); `gr` holds dP and becomes dS = P ⊙ (dP − D) · scale, with D = Σ_j dO_j O_j.
+    @inline(__always) static func gradientRow(_ sr: UnsafeMutablePointer<Float>, _ gr: UnsafeMutablePointer<Float>, q: Int,
+                                              nk: Int, lse l: Float, dsum di: Float, mask: UnsafePointer<Float>?,
+                                              causal: Bool, scale: Float) {
+        if let mask { let mr = mask + q * nk; for j in 0..<nk { sr[j] += mr[j] } }
+        let lv = Vec(repeating: l), dv = Vec(repeating: di)
+        let limit = causal ? min(nk, q + 1) : nk
+        var j = 0
+        while j + 16 <= limit {
+            let pr = VectorMath.exp(load(sr + j) - lv)
+            store(pr, sr + j)
+            store(pr * (load(gr + j) - dv) * scale, gr + j)
+            j += 16
+        }
+        while j < limit {
+            let pr = l == -.infinity ? 0 : VectorMath.exp(sr[j] - l)
+            sr[j] = pr
+            gr[j] = pr * (gr[j] - di) * scale
+            j += 1
+        }
+        if limit < nk {
+            (sr + limit).update(repeating: 0, count: nk - limit)
+            (gr + limit).update(repeating: 0, count: nk - limit)
+        }
+    }
+
+    /// Σ_j a_j b_j over `d` elements.
+    @inline(__always) static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
+        var acc: Float = 0
+        for j in 0..<d { acc += a[j] * b[j] }
+        return acc
     }
 
     /// Returns (out [BH, Nq, d], lse [BH, Nq]). q, k, v point at dense [BH, N, d] blocks.
@@ -36,6 +77,8 @@ enum AttentionKernels {
     static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, bh: Int, nq: Int, nk: Int,
                         d: Int, scale: Float, mask: Tensor?, causal: Bool,
                         owners: (q: TensorStorage?, k: TensorStorage?, v: TensorStorage?)) -> (Tensor, Tensor) {
+        if let done = AttentionHeads.forward(q: q, k: k, v: v, bh: bh, nq: nq, nk: nk, d: d, scale: scale, mask: mask,
+                                             causal: causal, owners: owners) { return done }
         let out = Tensor(uninitialized: [bh, nq, d]), lse = Tensor(uninitialized: [bh, nq])
         let qb = blockRows(bh: bh, nq: nq, nk: nk)
         let scores = Tensor(uninitialized: [bh * qb * nk])
@@ -71,14 +114,12 @@ enum AttentionKernels {
                          owners: (q: TensorStorage?, k: TensorStorage?, v: TensorStorage?),
                          out: Tensor, lse: Tensor, bh: Int, nq: Int, nk: Int, d: Int, scale: Float, mask: Tensor?, causal: Bool,
                          dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
+        if AttentionHeads.backward(dOut: dOut, q: q, k: k, v: v, owners: owners, out: out, lse: lse, bh: bh, nq: nq, nk: nk,
+                                   d: d, scale: scale, mask: mask, causal: causal, dq: dq, dk: dk, dv: dv) { return }
         // D_i = Σ_j dO_ij O_ij  (= Σ_j P_ij dP_ij)
         let dsum = Tensor(uninitialized: [bh * nq])
         let (pdo, po, pd) = (dOut.data, out.data, dsum.data)
-        Parallel.forEach(bh * nq, grain: 64) { r in
-            var acc: Float = 0
-            for j in 0..<d { acc += pdo[r * d + j] * po[r * d + j] }
-            pd[r] = acc
-        }
+        Parallel.forEach(bh * nq, grain: 64) { r in pd[r] = dot(pdo + r * d, po + r * d, d) }
         let qb = blockRows(bh: bh, nq: nq, nk: nk)
         let p = Tensor(uninitialized: [bh * qb * nk]), dp = Tensor(uninitialized: [bh * qb * nk])
         // Native BF16: the probabilities and score gradients are rounded as they are computed (one pass), and the
@@ -110,27 +151,8 @@ enum AttentionKernels {
             Parallel.forEach(bh * rows, grain: 8) { idx in
                 let h = idx / rows, qi = q0 + idx % rows
                 let sr = pp + idx * nk, gr = pdp + idx * nk
-                let l = pl[h * nq + qi], di = pd[h * nq + qi]
-                if let pm { let mr = pm + qi * nk; for j in 0..<nk { sr[j] += mr[j] } }
-                let lv = Vec(repeating: l), dv = Vec(repeating: di)
-                let limit = causal ? min(nk, qi + 1) : nk
-                var j = 0
-                while j + 16 <= limit {
-                    let pr = VectorMath.exp(load(sr + j) - lv)
-                    store(pr, sr + j)
-                    store(pr * (load(gr + j) - dv) * scale, gr + j)
-                    j += 16
-                }
-                while j < limit {
-                    let pr = l == -.infinity ? 0 : VectorMath.exp(sr[j] - l)
-                    sr[j] = pr
-                    gr[j] = pr * (gr[j] - di) * scale
-                    j += 1
-                }
-                if limit < nk {
-                    (sr + limit).update(repeating: 0, count: nk - limit)
-                    (gr + limit).update(repeating: 0, count: nk - limit)
-                }
+                gradientRow(sr, gr, q: qi, nk: nk, lse: pl[h * nq + qi], dsum: pd[h * nq + qi], mask: pm, causal: causal,
+                            scale: scale)
                 if let pb, let dpb {
                     BF16Kernels.narrowSerial(sr, pb + idx * nk, nk)
                     BF16Kernels.narrowSerial(gr, dpb + idx * nk, nk)

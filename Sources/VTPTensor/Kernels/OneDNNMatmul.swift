@@ -31,8 +31,13 @@ public enum MatmulMode {
 /// with `op` a transpose expressed through strides (nothing is copied to transpose). A is [batch, M, K]
 /// (stored [batch, K, M] when `transA`), B is [batch or 1, K, N] (stored [.., N, K] when `transB`), C is
 /// [batch, M, N], all dense.
+///
+/// `shared` serves the library's products (one at a time; each runs on oneDNN's whole thread team). Code that
+/// multiplies on several threads at once, one small product per thread inside a parallel region (the attention
+/// heads), takes a `worker`: its own stream, memory objects and scratchpads, so products on different workers
+/// never share mutable state.
 final class OneDNN: @unchecked Sendable {
-    static let shared = OneDNN()
+    static let shared = OneDNN(ownScratchpad: false)
 
     struct Key: Hashable {
         var batch: Int, sharedB: Bool, m: Int, n: Int, k: Int
@@ -44,6 +49,8 @@ final class OneDNN: @unchecked Sendable {
     final class Entry {
         var primitive: dnnl_primitive_t?
         var src: dnnl_memory_t?, weights: dnnl_memory_t?, bias: dnnl_memory_t?, dst: dnnl_memory_t?
+        /// The primitive's own scratchpad (workers only).
+        var scratchpad: dnnl_memory_t?, scratchpadBuffer: UnsafeMutableRawPointer?
     }
 
     private let device = OneDNNDevice("matmul")
@@ -51,8 +58,22 @@ final class OneDNN: @unchecked Sendable {
     private var stream: dnnl_stream_t? { device.stream }
     private var cache: [Key: Entry] = [:]
     private let lock = NSLock()
+    /// Whether each primitive gets a scratchpad of its own (oneDNN's default shares one per thread).
+    private let ownScratchpad: Bool
 
-    private init() {}
+    private init(ownScratchpad: Bool) { self.ownScratchpad = ownScratchpad }
+
+    private static let workerLock = NSLock()
+    nonisolated(unsafe) private static var idleWorkers: [OneDNN] = []
+
+    /// Runs `body` with a worker of its own (made on first need, kept for reuse).
+    static func withWorker<R>(_ body: (OneDNN) -> R) -> R {
+        workerLock.lock()
+        let w = idleWorkers.popLast() ?? OneDNN(ownScratchpad: true)
+        workerLock.unlock()
+        defer { workerLock.lock(); idleWorkers.append(w); workerLock.unlock() }
+        return body(w)
+    }
 
     private func check(_ s: dnnl_status_t, _ what: String) { device.check(s, what) }
 
@@ -84,6 +105,7 @@ final class OneDNN: @unchecked Sendable {
         var attr: dnnl_primitive_attr_t?
         check(dnnl_primitive_attr_create(&attr), "attr")
         defer { dnnl_primitive_attr_destroy(attr) }
+        if ownScratchpad { check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode") }
         if key.alpha != 1 {
             var alpha = key.alpha
             check(dnnl_primitive_attr_set_output_scales(attr, 1, 0, &alpha), "output scale")
@@ -105,6 +127,15 @@ final class OneDNN: @unchecked Sendable {
         check(dnnl_memory_create(&e.weights, &w, engine, none), "memory")
         check(dnnl_memory_create(&e.dst, &c, engine, none), "memory")
         if key.bias { check(dnnl_memory_create(&e.bias, &bias, engine, none), "memory") }
+        if ownScratchpad, let md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0) {
+            let size = dnnl_memory_desc_get_size(md)
+            if size > 0 {
+                var buffer: UnsafeMutableRawPointer?
+                guard posix_memalign(&buffer, 64, size) == 0, let buffer else { fatalError("oneDNN matmul: no memory for a scratchpad") }
+                e.scratchpadBuffer = buffer
+                check(dnnl_memory_create(&e.scratchpad, md, engine, buffer), "scratchpad memory")
+            }
+        }
         return e
     }
 
@@ -125,6 +156,7 @@ final class OneDNN: @unchecked Sendable {
             dnnl_memory_set_data_handle(e.bias, UnsafeMutableRawPointer(mutating: bias))
             args.append(dnnl_exec_arg_t(arg: 41, memory: e.bias))
         }
+        if let scratchpad = e.scratchpad { args.append(dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: scratchpad)) }
         check(dnnl_primitive_execute(e.primitive, stream, Int32(args.count), &args), "matmul execute")
         check(dnnl_stream_wait(stream), "stream wait")
     }

@@ -3,7 +3,7 @@ import Foundation
 /// Elementwise functions: exp, log, roots, activations.
 extension Tensor {
     public func exp() -> Tensor {
-        var out = Tensor.map(self, VectorMath.exp)
+        var out = Tensor.map(self) { VectorMath.exp($0) }
         let saved = out
         Tensor.record(&out, [self], .exp(saved))
         return out
@@ -34,20 +34,20 @@ extension Tensor {
     }
 
     public func abs() -> Tensor {
-        var out = Tensor.map(self, VectorMath.abs)
+        var out = Tensor.map(self) { VectorMath.abs($0) }
         Tensor.record(&out, [self], .abs(detached()))
         return out
     }
 
     public func sigmoid() -> Tensor {
-        var out = Tensor.map(self, VectorMath.sigmoid)
+        var out = Tensor.map(self) { VectorMath.sigmoid($0) }
         let saved = out
         Tensor.record(&out, [self], .sigmoid(saved))
         return out
     }
 
     public func tanh() -> Tensor {
-        var out = Tensor.map(self, VectorMath.tanh)
+        var out = Tensor.map(self) { VectorMath.tanh($0) }
         let saved = out
         Tensor.record(&out, [self], .tanh(saved))
         return out
@@ -69,14 +69,14 @@ extension Tensor {
     /// GELU: exact `x·Φ(x) = x/2·(1 + erf(x/√2))`, or the tanh approximation
     /// `x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))`.
     public func gelu(approximate: Bool = false) -> Tensor {
-        var out = approximate ? Tensor.map(self, Activation.geluTanh) : Tensor.map(self, Activation.gelu)
+        var out = approximate ? Tensor.map(self) { Activation.geluTanh($0) } : Tensor.map(self) { Activation.gelu($0) }
         Tensor.record(&out, [self], .gelu(detached(), approximate: approximate))
         return out
     }
 
     /// Limits every element to [lo, hi] (gradient passes only inside the interval).
     public func clamped(_ lo: Float, _ hi: Float) -> Tensor {
-        var out = Tensor.map(self) { pointwiseMin(pointwiseMax($0, Vec(repeating: lo)), Vec(repeating: hi)) }
+        var out = Tensor.map(self) { VectorMath.clamp($0, lo, hi) }
         Tensor.record(&out, [self], .clamp(detached(), lo, hi))
         return out
     }
