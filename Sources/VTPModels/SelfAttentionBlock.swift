@@ -41,10 +41,9 @@ public final class SelfAttention: Module {
         let (b, n, d) = (x.shape[0], x.shape[1], x.shape[2])
         let hd = d / heads
         if qNorm == nil {
-            // Fused path: one pass splits heads and rotates q, k; attention reads the packed tensor.
-            let packed = qkv(x).splitHeads(heads, rope: rope.map { ($0.sin, $0.cos, n - $0.sin.shape[0], precision == .bf16) })
-            let o = Tensor.attention(packed: packed)
-            return proj(o.permuted([0, 2, 1, 3]).reshaped([b, n, d]))
+            // Fused path: attention reads q, k, v from the projection (rotating q and k) and merges the heads.
+            let r = rope.map { HeadRope(sin: $0.sin, cos: $0.cos, prefix: n - $0.sin.shape[0], bf16: precision == .bf16) }
+            return proj(Tensor.attention(qkv: qkv(x), heads: heads, rope: r))
         }
         // [B, N, 3, H, hd] → [3, B, H, N, hd]
         let parts = qkv(x).reshaped([b, n, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).split([1, 1, 1], axis: 0)

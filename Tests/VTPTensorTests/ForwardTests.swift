@@ -141,6 +141,44 @@ import CVTPKernels
         }
     }
 
+    /// Attention from a fused projection equals split → packed attention → merge, values and gradients: every RoPE
+    /// variant (half-split with a prefix, PyTorch-BF16 rotation, interleaved), masks, causal, F32 and native BF16,
+    /// on the head-at-a-time path and on its batched fallback.
+    @Test func fusedQKVAttentionEqualsSplitPackedMerge() {
+        let (b, heads, n, d) = (2, 4, 9, 8)
+        let qkv = randn([b, n, 3 * heads * d], seed: 61), g = randn([b, n, heads * d], seed: 62)
+        let ang = randn([n - 1, d], seed: 63), mask = randn([n, n], seed: 64)
+        let sin = Tensor(ang.scalars.map { Foundation.sin($0) }, shape: [n - 1, d])
+        let cos = Tensor(ang.scalars.map { Foundation.cos($0) }, shape: [n - 1, d])
+        let ropes: [HeadRope?] = [nil, HeadRope(sin: sin, cos: cos, prefix: 1), HeadRope(sin: sin, cos: cos, prefix: 1, bf16: true),
+                                  HeadRope(sin: sin, cos: cos, prefix: 1, interleaved: true)]
+        func grads(_ f: (Tensor) -> Tensor) -> [Tensor] {
+            let x = qkv.requiringGrad()
+            let o = f(x)
+            return [o.detached(), (o * g).sum().backward()[x]!]
+        }
+        for bf16 in BF16Backend.isNativeAvailable ? [false, true] : [false] {
+            for rope in ropes {
+                for (m, causal) in [(nil, false), (mask, false), (nil, true)] as [(Tensor?, Bool)] {
+                    let reference = MatmulMode.with(bf16 ? .bf16 : .f32) {
+                        grads { x in
+                            let packed = x.splitHeads(heads, rope: rope.map { ($0.sin, $0.cos, $0.prefix, $0.bf16) },
+                                                      interleaved: rope?.interleaved ?? false)
+                            return Tensor.attention(packed: packed, mask: m, causal: causal).permuted([0, 2, 1, 3]).reshaped([b, n, heads * d])
+                        }
+                    }
+                    for headPath in [true, false] {
+                        let run = { MatmulMode.with(bf16 ? .bf16 : .f32) { grads { Tensor.attention(qkv: $0, heads: heads, rope: rope, mask: m, causal: causal) } } }
+                        let fused = headPath ? run() : AttentionHeads.batchedOnly(run)
+                        for (name, (x, y)) in zip(["out", "dqkv"], zip(fused, reference)) {
+                            #expect(maxAbsDifference(x, y) < 2e-5, "\(name) bf16 \(bf16) rope \(rope.map { "\($0.bf16) \($0.interleaved)" } ?? "none") mask \(m != nil) causal \(causal) head path \(headPath)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func attentionOn4096TokensStaysLinearInMemory() {
         // One image of 1024×1024 at patch 16 = 4096 tokens; an N×N score matrix per head (16 heads) would be 1 GiB.
         let (h, n, d) = (16, 4096, 64)

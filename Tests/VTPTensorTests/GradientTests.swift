@@ -137,6 +137,12 @@ import Testing
         checkGradients("splitHeads + rope", [qkv]) { $0[0].splitHeads(2, rope: (sin, cos, 1, false)) }
         checkGradients("splitHeads", [qkv]) { $0[0].splitHeads(2) }
         checkGradients("packed attention", [qkv]) { Tensor.attention(packed: $0[0].splitHeads(2), causal: true) }
+        checkGradients("fused qkv attention + rope", [qkv]) {
+            Tensor.attention(qkv: $0[0], heads: 2, rope: HeadRope(sin: sin, cos: cos, prefix: 1), causal: true)
+        }
+        checkGradients("fused qkv attention, interleaved rope, mask", [qkv]) {
+            Tensor.attention(qkv: $0[0], heads: 2, rope: HeadRope(sin: sin, cos: cos, prefix: 1, interleaved: true), mask: randn([5, 5], seed: 38))
+        }
     }
 
     @Test func poolingAndExtrema() {

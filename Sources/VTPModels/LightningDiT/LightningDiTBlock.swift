@@ -29,20 +29,18 @@ public final class DiTAttention: Module {
     public func callAsFunction(_ x: Tensor, rope: (cos: Tensor, sin: Tensor)?) -> Tensor {
         let (b, n, d) = (x.shape[0], x.shape[1], x.shape[2])
         let hd = d / heads
-        let o: Tensor
-        if let qNorm, let kNorm {
-            // [B, N, 3, H, hd] → [3, B, H, N, hd]
-            let parts = qkv(x).reshaped([b, n, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).split([1, 1, 1], axis: 0)
-            var q = qNorm(parts[0].reshaped([b, heads, n, hd])), k = kNorm(parts[1].reshaped([b, heads, n, hd]))
-            if let rope {
-                q = q.rope(sin: rope.sin, cos: rope.cos, interleaved: true)
-                k = k.rope(sin: rope.sin, cos: rope.cos, interleaved: true)
-            }
-            o = Tensor.attention(q: q, k: k, v: parts[2].reshaped([b, heads, n, hd]))
-        } else {
-            let packed = qkv(x).splitHeads(heads, rope: rope.map { ($0.sin, $0.cos, 0, false) }, interleaved: true)
-            o = Tensor.attention(packed: packed)
+        guard let qNorm, let kNorm else {
+            return proj(Tensor.attention(qkv: qkv(x), heads: heads,
+                                         rope: rope.map { HeadRope(sin: $0.sin, cos: $0.cos, interleaved: true) }))
         }
+        // [B, N, 3, H, hd] → [3, B, H, N, hd]
+        let parts = qkv(x).reshaped([b, n, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).split([1, 1, 1], axis: 0)
+        var q = qNorm(parts[0].reshaped([b, heads, n, hd])), k = kNorm(parts[1].reshaped([b, heads, n, hd]))
+        if let rope {
+            q = q.rope(sin: rope.sin, cos: rope.cos, interleaved: true)
+            k = k.rope(sin: rope.sin, cos: rope.cos, interleaved: true)
+        }
+        let o = Tensor.attention(q: q, k: k, v: parts[2].reshaped([b, heads, n, hd]))
         return proj(o.permuted([0, 2, 1, 3]).reshaped([b, n, d]))
     }
 }

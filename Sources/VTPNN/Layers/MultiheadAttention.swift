@@ -19,9 +19,6 @@ public final class MultiheadAttention: Module {
 
     /// x [B, L, W] → [B, L, W], causal when `causal`.
     public func callAsFunction(_ x: Tensor, causal: Bool) -> Tensor {
-        let (b, l, w) = (x.shape[0], x.shape[1], x.shape[2])
-        let packed = x.linear(inProjWeight.value, inProjBias.value).splitHeads(heads)
-        let o = Tensor.attention(packed: packed, causal: causal)
-        return outProj(o.permuted([0, 2, 1, 3]).reshaped([b, l, w]))
+        outProj(Tensor.attention(qkv: x.linear(inProjWeight.value, inProjBias.value), heads: heads, causal: causal))
     }
 }

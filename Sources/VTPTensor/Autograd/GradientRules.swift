@@ -143,6 +143,9 @@ enum GradientRules {
                                       nk: n, d: d, scale: scale, mask: mask, causal: causal,
                                       dq: dpp, dk: dpp + stride, dv: dpp + 2 * stride)
             return [dp]
+        case .qkvAttention(let qkv, let out, let lse, let heads, let rope, let mask, let causal, let scale, let kept):
+            return [AttentionKernels.qkvBackward(dOut: g, qkv: qkv, out: out, lse: lse, heads: heads, rope: rope, mask: mask,
+                                                 causal: causal, scale: scale, kept: kept)]
         case .splitHeads(let heads, let sin, let cos, let prefix, let interleaved):
             let rope = sin.map { ($0, cos!, prefix, false) }
             return [HeadKernels.split(g, heads: heads, d: g.shape[4], rope: rope, interleaved: interleaved, inverse: true)]

@@ -49,6 +49,8 @@ public enum Op {
     case rope(sin: Tensor, cos: Tensor, prefix: Int, interleaved: Bool)
     case splitHeads(heads: Int, sin: Tensor?, cos: Tensor?, prefix: Int, interleaved: Bool)
     case packedAttention(packed: Tensor, out: Tensor, lse: Tensor, mask: Tensor?, causal: Bool, scale: Float)
+    case qkvAttention(qkv: Tensor, out: Tensor, lse: Tensor, heads: Int, rope: HeadRope?, mask: Tensor?, causal: Bool, scale: Float,
+                      kept: Tensor?)
     // Custom ops defined outside this module supply their own rule.
     case custom(name: String, backward: (Tensor) -> [Tensor?])
 

@@ -3,13 +3,15 @@ import Foundation
 
 /// Attention one head at a time, for calls with at least as many heads (batch × heads) as threads: every thread
 /// of oneDNN's OpenMP team takes whole heads and runs their products (on that thread alone, through a
-/// `OneDNN.withWorker` executor of its own), the softmax and the gradient rows back to back. A head's score
-/// blocks stay in the core's L2 cache, and no pool of threads hands over to another between a product and the
-/// row pass that follows (the batched path in `AttentionKernels` does, four to six times per query block).
+/// `OneDNN.withWorker` executor of its own), the softmax and the gradient rows back to back. A head's rows are
+/// first staged in a scratch block of the thread (rotated by RoPE, rounded to BF16 for the BF16 products, as
+/// needed), so heads can be read where they lie, e.g. inside a fused [B, N, 3·H·d] projection, with no split or
+/// merge copies of whole tensors; its score blocks stay in the core's L2 cache, and no pool of threads hands over
+/// to another between a product and the row pass that follows (the batched path in `AttentionKernels` does, four
+/// to six times per query block).
 ///
-/// Same layouts and results as `AttentionKernels.forward`/`backward` (q [BH, Nq, d], k and v [BH, Nk, d], dense);
-/// each returns nil, having done nothing, where the batched path must run: fewer heads than threads, no OpenMP
-/// runtime, or the emulated BF16 backend (numerics tests).
+/// Each entry returns nil / false, having done nothing, where the batched path must run: fewer heads than threads,
+/// no OpenMP runtime, a caller already inside a team, or the emulated BF16 backend (numerics tests).
 enum AttentionHeads {
     private static let offKey = "VTPTensor.AttentionHeads.off"
 
@@ -30,130 +32,246 @@ enum AttentionHeads {
         return max(1, (nq + blocks - 1) / blocks)
     }
 
-    /// A matrix operand: F32 or BF16 elements from `base`.
-    struct Operand {
-        let base: UnsafeRawPointer, bytes: Int
-        func at(_ element: Int) -> UnsafeRawPointer { base + element * bytes }
-    }
-
     /// Whether a call with `bh` heads can take this path (in F32 or native BF16 arithmetic).
     static func applies(bh: Int) -> Bool {
-        bh >= Parallel.threadCount && Thread.current.threadDictionary[offKey] == nil && (Parallel.threadCount == 1 || vtp_omp_available() != 0)
+        bh >= Parallel.threadCount && Thread.current.threadDictionary[offKey] == nil
+            && (Parallel.threadCount == 1 || vtp_omp_available() != 0)
     }
 
-    /// Whether the products run on BF16 copies (nil: this call takes the batched path).
-    private static func arithmetic(bh: Int, owners: [TensorStorage?]) -> Bool? {
+    /// Whether the products run in BF16 (nil: this call takes the batched path).
+    static func arithmetic(bh: Int) -> Bool? {
         guard applies(bh: bh) else { return nil }
         guard MatmulMode.current == .bf16 else { return false }
         switch BF16Backend.current {
         case .f32: BF16Backend.announceF32; return false
         case .emulated: return nil
-        case .native: return owners.allSatisfy { $0 != nil } ? true : nil
+        case .native: return true
         }
     }
 
-    /// `x` (pointing into `owner`) as an operand: itself, or its BF16 copy (made now, before any team starts).
-    private static func operand(_ x: UnsafePointer<Float>, _ owner: TensorStorage?, bf16: Bool) -> Operand {
-        guard bf16, let owner else { return Operand(base: UnsafeRawPointer(x), bytes: 4) }
-        return Operand(base: UnsafeRawPointer(BF16Copies.of(owner) + (x - UnsafePointer(owner.pointer))), bytes: 2)
+    /// Where the rows of every head lie. Head i (of B·H, batch-major) has its query rows at `q + qOffset(i)`, `ldq`
+    /// apart, its key and value rows at `k + kvOffset(i)` and `v + kvOffset(i)`, `ldkv` apart, and its output rows
+    /// at `oOffset(i)`, `ldo` apart. Gradients use the offsets of what they differentiate. q and k rows are rotated
+    /// by `rope` (tables [N − prefix, d]; `bf16`: PyTorch's BF16 rotation, see `Tensor.rope`) before use.
+    struct Layout {
+        var bh: Int, nq: Int, nk: Int, d: Int
+        var ldq: Int, ldkv: Int, ldo: Int
+        var qOffset: (Int) -> Int, kvOffset: (Int) -> Int, oOffset: (Int) -> Int
+        var rope: Rope?
+
+        struct Rope {
+            let sin: UnsafePointer<Float>, cos: UnsafePointer<Float>, prefix: Int, bf16: Bool, interleaved: Bool
+        }
+
+        /// q [BH, Nq, d], k and v [BH, Nk, d], out [BH, Nq, d], dense.
+        static func dense(bh: Int, nq: Int, nk: Int, d: Int) -> Layout {
+            Layout(bh: bh, nq: nq, nk: nk, d: d, ldq: d, ldkv: d, ldo: d, qOffset: { $0 * nq * d },
+                   kvOffset: { $0 * nk * d }, oOffset: { $0 * nq * d }, rope: nil)
+        }
+
+        /// A fused projection [B, N, 3, H, d] (q at +0, k at +H·d, v at +2·H·d of each token) and an output with the
+        /// heads merged, [B, N, H, d].
+        static func fused(b: Int, heads: Int, n: Int, d: Int, rope: Rope?) -> Layout {
+            let w = heads * d
+            return Layout(bh: b * heads, nq: n, nk: n, d: d, ldq: 3 * w, ldkv: 3 * w, ldo: w,
+                          qOffset: { ($0 / heads) * n * 3 * w + ($0 % heads) * d }, kvOffset: { ($0 / heads) * n * 3 * w + ($0 % heads) * d },
+                          oOffset: { ($0 / heads) * n * w + ($0 % heads) * d }, rope: rope)
+        }
+
+        /// Writes `rows` rows of one head (from `src`, `ld` apart) densely into `f32` and/or `bf16`, rotated when
+        /// `rotate` (`row`: a row of scratch for rows that are only rounded).
+        func stage(_ src: UnsafePointer<Float>, ld: Int, rows: Int, rotate: Bool, f32: UnsafeMutablePointer<Float>?,
+                   bf16: UnsafeMutablePointer<UInt16>?, row: UnsafeMutablePointer<Float>) {
+            for t in 0..<rows {
+                let from = src + t * ld
+                guard rotate, let rope else {
+                    if let f32 { (f32 + t * d).update(from: from, count: d) }
+                    if let bf16 { BF16Kernels.narrowSerial(from, bf16 + t * d, d) }
+                    continue
+                }
+                let dst = f32.map { $0 + t * d } ?? row
+                let table = t < rope.prefix ? nil : (t - rope.prefix) * d
+                RopeKernels.rotateRow(from, dst, d: d, sin: table.map { rope.sin + $0 }, cos: table.map { rope.cos + $0 },
+                                      bf16: rope.bf16, interleaved: rope.interleaved, inverse: false)
+                if let bf16 { BF16Kernels.narrowSerial(dst, bf16 + t * d, d) }
+            }
+        }
     }
 
-    private static func key(m: Int, n: Int, k: Int, transA: Bool = false, lda: Int? = nil, transB: Bool = false,
+    /// One head's rows as a matrix-product operand: staged (F32 or BF16 scratch, leading dimension d) or in place.
+    private struct Operand {
+        let pointer: UnsafeRawPointer, ld: Int, bytes: Int
+        func row(_ r: Int) -> UnsafeRawPointer { pointer + r * ld * bytes }
+    }
+
+    /// Scratch of one thread for one head: F32 rows for rotated q/k (F32 mode) and BF16 rows (BF16 mode).
+    private final class Scratch {
+        private var buffers: [Tensor] = []
+        func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let t = Tensor(uninitialized: [max(n, 1)]); buffers.append(t); return t.data
+        }
+        func halves(_ n: Int) -> UnsafeMutablePointer<UInt16> {
+            UnsafeMutableRawPointer(floats((n + 1) / 2)).bindMemory(to: UInt16.self, capacity: n)
+        }
+    }
+
+    /// Stages q (rows 0..<nq), k or v of head `h` as needed and returns it as an operand. BF16 rows go to `into`
+    /// when given (kept for the backward pass), else to scratch.
+    private static func operand(_ base: UnsafePointer<Float>, offset: Int, ld: Int, rows: Int, rotate: Bool, bf16: Bool,
+                                layout: Layout, scratch: Scratch, row: UnsafeMutablePointer<Float>,
+                                into: UnsafeMutablePointer<UInt16>? = nil) -> Operand {
+        let src = base + offset
+        let d = layout.d
+        if bf16 {
+            let h = into ?? scratch.halves(rows * d)
+            layout.stage(src, ld: ld, rows: rows, rotate: rotate, f32: nil, bf16: h, row: row)
+            return Operand(pointer: UnsafeRawPointer(h), ld: d, bytes: 2)
+        }
+        guard rotate && layout.rope != nil else { return Operand(pointer: UnsafeRawPointer(src), ld: ld, bytes: 4) }
+        let f = scratch.floats(rows * d)
+        layout.stage(src, ld: ld, rows: rows, rotate: true, f32: f, bf16: nil, row: row)
+        return Operand(pointer: UnsafeRawPointer(f), ld: d, bytes: 4)
+    }
+
+    private static func key(m: Int, n: Int, k: Int, transA: Bool = false, lda: Int, transB: Bool = false, ldb: Int, ldc: Int,
                             alpha: Float = 1, accumulate: Bool = false, bf16: Bool) -> OneDNN.Key {
-        var key = GEMM.makeKey(batch: 1, m: m, n: n, k: k, transA: transA, lda: lda, sa: nil, transB: transB, ldb: nil,
-                               sb: nil, ldc: nil, sc: nil, bias: false, alpha: alpha, accumulate: accumulate)
+        var key = GEMM.makeKey(batch: 1, m: m, n: n, k: k, transA: transA, lda: lda, sa: nil, transB: transB, ldb: ldb,
+                               sb: nil, ldc: ldc, sc: nil, bias: false, alpha: alpha, accumulate: accumulate)
         key.bf16 = bf16
         return key
     }
 
-    /// A scratch block of `count` floats and, for BF16 products, of `count` BF16 values (from the caching
-    /// allocator: these blocks are larger than malloc's mmap threshold).
-    private static func scratch(_ count: Int, bf16: Bool) -> (Tensor, Tensor?, UnsafeMutablePointer<UInt16>?) {
-        let f = Tensor(uninitialized: [count])
-        guard bf16 else { return (f, nil, nil) }
-        let h = Tensor(uninitialized: [(count + 1) / 2])
-        return (f, h, UnsafeMutableRawPointer(h.data).bindMemory(to: UInt16.self, capacity: count))
-    }
+    /// BF16 values of the staged q, k, v of every head ([BH, Nq + 2·Nk, d]) that a BF16 forward pass keeps for its
+    /// backward pass, so that the heads are rotated and rounded once per step.
+    static func keptCount(_ layout: Layout) -> Int { layout.bh * (layout.nq + 2 * layout.nk) * layout.d }
 
-    /// Returns (out [BH, Nq, d], lse [BH, Nq]), or nil for the batched path.
-    static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, bh: Int, nq: Int, nk: Int,
-                        d: Int, scale: Float, mask: Tensor?, causal: Bool,
-                        owners: (q: TensorStorage?, k: TensorStorage?, v: TensorStorage?)) -> (Tensor, Tensor)? {
-        guard let bf16 = arithmetic(bh: bh, owners: [owners.q, owners.k, owners.v]), nq > 0, nk > 0, d > 0 else { return nil }
-        let out = Tensor(uninitialized: [bh, nq, d]), lse = Tensor(uninitialized: [bh, nq])
-        let (qo, ko, vo) = (operand(q, owners.q, bf16: bf16), operand(k, owners.k, bf16: bf16), operand(v, owners.v, bf16: bf16))
+    /// Writes out (rows of `layout.oOffset`) and lse [BH, Nq]; false, having written nothing, for the batched path.
+    /// With BF16 products and `keep` (`keptCount` values), the staged q, k, v are written there.
+    static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, layout: Layout,
+                        out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, scale: Float, mask: Tensor?,
+                        causal: Bool, keep: UnsafeMutablePointer<UInt16>? = nil) -> Bool {
+        let L = layout
+        guard let bf16 = arithmetic(bh: L.bh), L.nq > 0, L.nk > 0, L.d > 0 else { return false }
+        let headKept = (L.nq + 2 * L.nk) * L.d
+        let (nq, nk, d) = (L.nq, L.nk, L.d)
         let qb = blockRows(nq: nq, nk: nk)
-        let (po, pl, pm) = (out.data, lse.data, mask?.data)
-        let ran = Parallel.forEachOnTeam(bh, workers: Parallel.threadCount) { h in
-            let (s, half, p16) = scratch(qb * nk, bf16: bf16)
-            withExtendedLifetime((s, half)) { OneDNN.withWorker { w in
+        let pm = mask?.data
+        return Parallel.forEachOnTeam(L.bh, workers: Parallel.threadCount) { h in
+            let scratch = Scratch()
+            let row = scratch.floats(d), s = scratch.floats(qb * nk)
+            let p16 = bf16 ? scratch.halves(qb * nk) : nil
+            let kept = keep.map { $0 + h * headKept }
+            let qo = operand(q, offset: L.qOffset(h), ld: L.ldq, rows: nq, rotate: true, bf16: bf16, layout: L, scratch: scratch,
+                             row: row, into: kept)
+            let ko = operand(k, offset: L.kvOffset(h), ld: L.ldkv, rows: nk, rotate: true, bf16: bf16, layout: L, scratch: scratch,
+                             row: row, into: kept.map { $0 + nq * d })
+            let vo = operand(v, offset: L.kvOffset(h), ld: L.ldkv, rows: nk, rotate: false, bf16: bf16, layout: L, scratch: scratch,
+                             row: row, into: kept.map { $0 + (nq + nk) * d })
+            let o = out + L.oOffset(h)
+            OneDNN.withWorker { w in
                 var q0 = 0
                 while q0 < nq {
                     let rows = min(qb, nq - q0)
                     // S = scale · Q_blk Kᵀ  [rows, Nk]
-                    w.run(key(m: rows, n: nk, k: d, transB: true, alpha: scale, bf16: bf16),
-                          a: qo.at((h * nq + q0) * d), b: ko.at(h * nk * d), c: s.data, bias: nil)
+                    w.run(key(m: rows, n: nk, k: d, lda: qo.ld, transB: true, ldb: ko.ld, ldc: nk, alpha: scale, bf16: bf16),
+                          a: qo.row(q0), b: ko.pointer, c: s, bias: nil)
                     for i in 0..<rows {
-                        let row = s.data + i * nk
-                        pl[h * nq + q0 + i] = AttentionKernels.probabilityRow(row, q: q0 + i, nk: nk, mask: pm, causal: causal)
-                        if let p16 { BF16Kernels.narrowSerial(row, p16 + i * nk, nk) }
+                        let r = s + i * nk
+                        lse[h * nq + q0 + i] = AttentionKernels.probabilityRow(r, q: q0 + i, nk: nk, mask: pm, causal: causal)
+                        if let p16 { BF16Kernels.narrowSerial(r, p16 + i * nk, nk) }
                     }
                     // O_blk = P V
-                    w.run(key(m: rows, n: d, k: nk, bf16: bf16), a: p16.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(s.data),
-                          b: vo.at(h * nk * d), c: po + (h * nq + q0) * d, bias: nil)
+                    w.run(key(m: rows, n: d, k: nk, lda: nk, ldb: vo.ld, ldc: L.ldo, bf16: bf16),
+                          a: p16.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(s), b: vo.pointer, c: o + q0 * L.ldo, bias: nil)
                     q0 += rows
                 }
-            } }
+            }
+            withExtendedLifetime(scratch) {}
         }
-        return ran ? (out, lse) : nil
     }
 
-    /// Writes dq [BH, Nq, d], dk and dv [BH, Nk, d]; false (nothing written) for the batched path.
-    static func backward(dOut: Tensor, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                         owners: (q: TensorStorage?, k: TensorStorage?, v: TensorStorage?),
-                         out: Tensor, lse: Tensor, bh: Int, nq: Int, nk: Int, d: Int, scale: Float, mask: Tensor?, causal: Bool,
-                         dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) -> Bool {
-        guard let bf16 = arithmetic(bh: bh, owners: [owners.q, owners.k, owners.v, dOut.storage]), nq > 0, nk > 0, d > 0
-        else { return false }
-        let (qo, ko, vo) = (operand(q, owners.q, bf16: bf16), operand(k, owners.k, bf16: bf16), operand(v, owners.v, bf16: bf16))
-        let doo = operand(dOut.data, dOut.storage, bf16: bf16)
+    /// Writes dq, dk, dv (rows of the layout's q and k/v offsets; q and k gradients rotated back); false, having
+    /// written nothing, for the batched path. `dOut` and `out` rows lie at the output offsets. `kept`: what a BF16
+    /// forward pass kept (used when this pass is BF16 too).
+    static func backward(dOut: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                         out: UnsafePointer<Float>, lse: UnsafePointer<Float>, layout: Layout, scale: Float, mask: Tensor?,
+                         causal: Bool, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
+                         dv: UnsafeMutablePointer<Float>, kept: UnsafePointer<UInt16>? = nil) -> Bool {
+        let L = layout
+        guard let bf16 = arithmetic(bh: L.bh), L.nq > 0, L.nk > 0, L.d > 0 else { return false }
+        let headKept = (L.nq + 2 * L.nk) * L.d
+        let (nq, nk, d) = (L.nq, L.nk, L.d)
         let qb = blockRows(nq: nq, nk: nk)
-        let (pdo, po, pl, pm) = (dOut.data, out.data, lse.data, mask?.data)
-        return Parallel.forEachOnTeam(bh, workers: Parallel.threadCount) { h in
-            let (p, ph, p16) = scratch(qb * nk, bf16: bf16)
-            let (dp, dph, dp16) = scratch(qb * nk, bf16: bf16)
-            let dsum = Tensor(uninitialized: [qb])
-            withExtendedLifetime((p, ph, dp, dph, dsum)) { OneDNN.withWorker { w in
+        let pm = mask?.data
+        let rotated = L.rope != nil
+        return Parallel.forEachOnTeam(L.bh, workers: Parallel.threadCount) { h in
+            let scratch = Scratch()
+            let row = scratch.floats(d), p = scratch.floats(qb * nk), dp = scratch.floats(qb * nk), dsum = scratch.floats(qb)
+            let (p16, dp16) = bf16 ? (scratch.halves(qb * nk), scratch.halves(qb * nk)) : (nil, nil)
+            let (qOff, kvOff, oOff) = (L.qOffset(h), L.kvOffset(h), L.oOffset(h))
+            let qo: Operand, ko: Operand, vo: Operand
+            if bf16, let kept {
+                let base = UnsafeRawPointer(kept + h * headKept)
+                (qo, ko, vo) = (Operand(pointer: base, ld: d, bytes: 2), Operand(pointer: base + nq * d * 2, ld: d, bytes: 2),
+                                Operand(pointer: base + (nq + nk) * d * 2, ld: d, bytes: 2))
+            } else {
+                qo = operand(q, offset: qOff, ld: L.ldq, rows: nq, rotate: true, bf16: bf16, layout: L, scratch: scratch, row: row)
+                ko = operand(k, offset: kvOff, ld: L.ldkv, rows: nk, rotate: true, bf16: bf16, layout: L, scratch: scratch, row: row)
+                vo = operand(v, offset: kvOff, ld: L.ldkv, rows: nk, rotate: false, bf16: bf16, layout: L, scratch: scratch, row: row)
+            }
+            let doo = operand(dOut, offset: oOff, ld: L.ldo, rows: nq, rotate: false, bf16: bf16, layout: L, scratch: scratch, row: row)
+            // Rotated heads get their q and k gradients in dense scratch first, rotated back into place at the end.
+            let (dqh, ldq) = rotated ? (scratch.floats(nq * d), d) : (dq + qOff, L.ldq)
+            let (dkh, ldk) = rotated ? (scratch.floats(nk * d), d) : (dk + kvOff, L.ldkv)
+            OneDNN.withWorker { w in
                 var q0 = 0
                 while q0 < nq {
-                    let rows = min(qb, nq - q0), r0 = h * nq + q0
+                    let rows = min(qb, nq - q0)
                     // S = scale · Q_blk Kᵀ, dP = dO_blk Vᵀ
-                    w.run(key(m: rows, n: nk, k: d, transB: true, alpha: scale, bf16: bf16),
-                          a: qo.at(r0 * d), b: ko.at(h * nk * d), c: p.data, bias: nil)
-                    w.run(key(m: rows, n: nk, k: d, transB: true, bf16: bf16),
-                          a: doo.at(r0 * d), b: vo.at(h * nk * d), c: dp.data, bias: nil)
+                    w.run(key(m: rows, n: nk, k: d, lda: qo.ld, transB: true, ldb: ko.ld, ldc: nk, alpha: scale, bf16: bf16),
+                          a: qo.row(q0), b: ko.pointer, c: p, bias: nil)
+                    w.run(key(m: rows, n: nk, k: d, lda: doo.ld, transB: true, ldb: vo.ld, ldc: nk, bf16: bf16),
+                          a: doo.row(q0), b: vo.pointer, c: dp, bias: nil)
                     for i in 0..<rows {
                         // D_i = Σ_j dO_ij O_ij (= Σ_j P_ij dP_ij)
-                        dsum.data[i] = AttentionKernels.dot(pdo + (r0 + i) * d, po + (r0 + i) * d, d)
-                        let (sr, gr) = (p.data + i * nk, dp.data + i * nk)
-                        AttentionKernels.gradientRow(sr, gr, q: q0 + i, nk: nk, lse: pl[r0 + i], dsum: dsum.data[i], mask: pm,
+                        let orow = oOff + (q0 + i) * L.ldo
+                        dsum[i] = AttentionKernels.dot(dOut + orow, out + orow, d)
+                        let (sr, gr) = (p + i * nk, dp + i * nk)
+                        AttentionKernels.gradientRow(sr, gr, q: q0 + i, nk: nk, lse: lse[h * nq + q0 + i], dsum: dsum[i], mask: pm,
                                                      causal: causal, scale: scale)
                         if let p16, let dp16 {
                             BF16Kernels.narrowSerial(sr, p16 + i * nk, nk)
                             BF16Kernels.narrowSerial(gr, dp16 + i * nk, nk)
                         }
                     }
-                    let pa = p16.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(p.data)
-                    let dpa = dp16.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(dp.data)
+                    let pa = p16.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(p)
+                    let dpa = dp16.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(dp)
                     // dQ_blk = dS K ; dK (+)= dSᵀ Q_blk ; dV (+)= Pᵀ dO_blk
-                    w.run(key(m: rows, n: d, k: nk, bf16: bf16), a: dpa, b: ko.at(h * nk * d), c: dq + r0 * d, bias: nil)
-                    w.run(key(m: nk, n: d, k: rows, transA: true, lda: nk, accumulate: q0 > 0, bf16: bf16),
-                          a: dpa, b: qo.at(r0 * d), c: dk + h * nk * d, bias: nil)
-                    w.run(key(m: nk, n: d, k: rows, transA: true, lda: nk, accumulate: q0 > 0, bf16: bf16),
-                          a: pa, b: doo.at(r0 * d), c: dv + h * nk * d, bias: nil)
+                    w.run(key(m: rows, n: d, k: nk, lda: nk, ldb: ko.ld, ldc: ldq, bf16: bf16), a: dpa, b: ko.pointer,
+                          c: dqh + q0 * ldq, bias: nil)
+                    w.run(key(m: nk, n: d, k: rows, transA: true, lda: nk, ldb: qo.ld, ldc: ldk, accumulate: q0 > 0, bf16: bf16),
+                          a: dpa, b: qo.row(q0), c: dkh, bias: nil)
+                    w.run(key(m: nk, n: d, k: rows, transA: true, lda: nk, ldb: doo.ld, ldc: L.ldkv, accumulate: q0 > 0, bf16: bf16),
+                          a: pa, b: doo.row(q0), c: dv + kvOff, bias: nil)
                     q0 += rows
                 }
-            } }
+            }
+            if rotated {
+                unstage(dqh, rows: nq, into: dq + qOff, ld: L.ldq, layout: L)
+                unstage(dkh, rows: nk, into: dk + kvOff, ld: L.ldkv, layout: L)
+            }
+            withExtendedLifetime(scratch) {}
+        }
+    }
+
+    /// Rotates dense gradient rows back (the transpose of the rotation) into their place, `ld` apart.
+    private static func unstage(_ src: UnsafePointer<Float>, rows: Int, into dst: UnsafeMutablePointer<Float>, ld: Int, layout: Layout) {
+        let d = layout.d
+        guard let rope = layout.rope else { return }
+        for t in 0..<rows {
+            let table = t < rope.prefix ? nil : (t - rope.prefix) * d
+            RopeKernels.rotateRow(src + t * d, dst + t * ld, d: d, sin: table.map { rope.sin + $0 }, cos: table.map { rope.cos + $0 },
+                                  bf16: false, interleaved: rope.interleaved, inverse: true)
         }
     }
 }

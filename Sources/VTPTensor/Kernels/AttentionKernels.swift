@@ -77,9 +77,9 @@ enum AttentionKernels {
     static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, bh: Int, nq: Int, nk: Int,
                         d: Int, scale: Float, mask: Tensor?, causal: Bool,
                         owners: (q: TensorStorage?, k: TensorStorage?, v: TensorStorage?)) -> (Tensor, Tensor) {
-        if let done = AttentionHeads.forward(q: q, k: k, v: v, bh: bh, nq: nq, nk: nk, d: d, scale: scale, mask: mask,
-                                             causal: causal, owners: owners) { return done }
         let out = Tensor(uninitialized: [bh, nq, d]), lse = Tensor(uninitialized: [bh, nq])
+        if AttentionHeads.forward(q: q, k: k, v: v, layout: .dense(bh: bh, nq: nq, nk: nk, d: d), out: out.data, lse: lse.data,
+                                  scale: scale, mask: mask, causal: causal) { return (out, lse) }
         let qb = blockRows(bh: bh, nq: nq, nk: nk)
         let scores = Tensor(uninitialized: [bh * qb * nk])
         // Native BF16: softmax in F32, the probabilities rounded to BF16 in the same pass for the PV product.
@@ -114,8 +114,9 @@ enum AttentionKernels {
                          owners: (q: TensorStorage?, k: TensorStorage?, v: TensorStorage?),
                          out: Tensor, lse: Tensor, bh: Int, nq: Int, nk: Int, d: Int, scale: Float, mask: Tensor?, causal: Bool,
                          dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>) {
-        if AttentionHeads.backward(dOut: dOut, q: q, k: k, v: v, owners: owners, out: out, lse: lse, bh: bh, nq: nq, nk: nk,
-                                   d: d, scale: scale, mask: mask, causal: causal, dq: dq, dk: dk, dv: dv) { return }
+        if AttentionHeads.backward(dOut: dOut.data, q: q, k: k, v: v, out: out.data, lse: lse.data,
+                                   layout: .dense(bh: bh, nq: nq, nk: nk, d: d), scale: scale, mask: mask, causal: causal,
+                                   dq: dq, dk: dk, dv: dv) { return }
         // D_i = Σ_j dO_ij O_ij  (= Σ_j P_ij dP_ij)
         let dsum = Tensor(uninitialized: [bh * nq])
         let (pdo, po, pd) = (dOut.data, out.data, dsum.data)

@@ -83,6 +83,98 @@ extension Tensor {
     }
 }
 
+/// Rotary tables for the q and k heads of a fused projection (see `Tensor.attention(qkv:heads:rope:mask:causal:scale:)`).
+public struct HeadRope: @unchecked Sendable {
+    /// [N − prefix, d] tables; the first `prefix` tokens are not rotated.
+    public let sin: Tensor, cos: Tensor, prefix: Int
+    /// PyTorch's BF16 rotation (see `Tensor.rope`); the gradient treats the rounding as the identity.
+    public let bf16: Bool
+    /// Interleaved pairs (2k, 2k+1) instead of half-split ones.
+    public let interleaved: Bool
+
+    public init(sin: Tensor, cos: Tensor, prefix: Int = 0, bf16: Bool = false, interleaved: Bool = false) {
+        (self.sin, self.cos, self.prefix, self.bf16, self.interleaved) = (sin, cos, prefix, bf16, interleaved)
+    }
+
+    var tables: (sin: Tensor, cos: Tensor, prefix: Int, bf16: Bool) { (sin, cos, prefix, bf16) }
+
+    var kernel: AttentionHeads.Layout.Rope {
+        .init(sin: sin.data, cos: cos.data, prefix: prefix, bf16: bf16, interleaved: interleaved)
+    }
+}
+
+extension Tensor {
+    /// Attention straight from a fused projection, heads merged in the output: qkv [B, N, 3·H·d] (per token
+    /// [3, H, d]: q, k, v) → [B, N, H·d], q and k rotated by `rope`. The same as
+    /// `attention(packed: qkv.splitHeads(heads, rope:, interleaved:))` permuted to [B, N, H, d], but where heads run
+    /// one at a time (`AttentionHeads`) each is read in place: no split, merge or BF16 copies of whole tensors.
+    public static func attention(qkv: Tensor, heads: Int, rope: HeadRope? = nil, mask: Tensor? = nil, causal: Bool = false,
+                                 scale: Float? = nil) -> Tensor {
+        precondition(qkv.rank == 3 && heads > 0 && qkv.shape[2] % (3 * heads) == 0,
+                     "attention(qkv:): expected [B, N, 3·H·d], got \(qkv.shape) with \(heads) heads")
+        let (b, n, d) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / (3 * heads))
+        if let rope {
+            precondition(rope.sin.shape == [n - rope.prefix, d] && rope.cos.shape == rope.sin.shape,
+                         "attention(qkv:): rope tables \(rope.sin.shape), \(rope.cos.shape) ≠ [\(n - rope.prefix), \(d)]")
+        }
+        if let mask { precondition(mask.shape == [n, n], "attention: mask \(mask.shape) ≠ [\(n), \(n)]") }
+        let s = scale ?? 1 / Float(d).squareRoot()
+        let w = heads * d
+        var out = Tensor(uninitialized: [b, n, w])
+        let lse = Tensor(uninitialized: [b * heads, n])
+        let p = qkv.data
+        let layout = AttentionHeads.Layout.fused(b: b, heads: heads, n: n, d: d, rope: rope?.kernel)
+        // BF16 mode: the rotated, rounded heads are kept for the backward pass (as many bytes as a BF16 copy of qkv).
+        let recording = GradMode.isEnabled && qkv.node != nil
+        let kept = recording && MatmulMode.current == .bf16 && BF16Backend.current == .native ? Tensor(uninitialized: [(AttentionHeads.keptCount(layout) + 1) / 2]) : nil
+        let ran = withExtendedLifetime(rope) {
+            AttentionHeads.forward(q: p, k: p + w, v: p + 2 * w, layout: layout, out: out.data, lse: lse.data, scale: s, mask: mask,
+                                   causal: causal, keep: kept.map { UnsafeMutableRawPointer($0.data).assumingMemoryBound(to: UInt16.self) })
+        }
+        guard ran else {
+            let packed = qkv.splitHeads(heads, rope: rope?.tables, interleaved: rope?.interleaved ?? false)
+            return attention(packed: packed, mask: mask, causal: causal, scale: s).permuted([0, 2, 1, 3]).reshaped([b, n, w])
+        }
+        let saved = out
+        record(&out, [qkv], .qkvAttention(qkv: qkv.detached(), out: saved, lse: lse, heads: heads, rope: rope,
+                                          mask: mask?.detached(), causal: causal, scale: s, kept: kept))
+        return out
+    }
+}
+
+extension AttentionKernels {
+    /// The gradient of `Tensor.attention(qkv:…)` with respect to qkv [B, N, 3·H·d], from dOut [B, N, H·d].
+    /// `kept`: the BF16 heads a BF16 forward pass kept (see `AttentionHeads.keptCount`).
+    static func qkvBackward(dOut: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: Int, rope: HeadRope?, mask: Tensor?,
+                            causal: Bool, scale: Float, kept: Tensor?) -> Tensor {
+        let (b, n, d) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / (3 * heads))
+        let w = heads * d
+        let dqkv = Tensor(uninitialized: qkv.shape)
+        let (p, dp) = (qkv.data, dqkv.data)
+        let ran = withExtendedLifetime(rope) {
+            AttentionHeads.backward(dOut: dOut.data, q: p, k: p + w, v: p + 2 * w, out: out.data, lse: lse.data,
+                                    layout: .fused(b: b, heads: heads, n: n, d: d, rope: rope?.kernel), scale: scale, mask: mask,
+                                    causal: causal, dq: dp, dk: dp + w, dv: dp + 2 * w,
+                                    kept: kept.map { UnsafeRawPointer($0.data).assumingMemoryBound(to: UInt16.self) })
+        }
+        if ran { return dqkv }
+        // The batched path: split the heads, take the packed gradient, merge it back.
+        let interleaved = rope?.interleaved ?? false
+        let packed = HeadKernels.split(qkv, heads: heads, d: d, rope: rope?.tables, interleaved: interleaved, inverse: false)
+        let (g, o) = withNoGrad {
+            (dOut.reshaped([b, n, heads, d]).permuted([0, 2, 1, 3]), out.reshaped([b, n, heads, d]).permuted([0, 2, 1, 3]))
+        }
+        let stride = b * heads * n * d
+        let dpacked = Tensor(uninitialized: packed.shape)
+        let (pp, dpp) = (packed.data, dpacked.data)
+        backward(dOut: g, q: pp, k: pp + stride, v: pp + 2 * stride, owners: (packed.storage, packed.storage, packed.storage),
+                 out: o, lse: lse, bh: b * heads, nq: n, nk: n, d: d, scale: scale, mask: mask, causal: causal,
+                 dq: dpp, dk: dpp + stride, dv: dpp + 2 * stride)
+        let unrotate = rope.map { ($0.sin, $0.cos, $0.prefix, false) }
+        return HeadKernels.split(dpacked, heads: heads, d: d, rope: unrotate, interleaved: interleaved, inverse: true)
+    }
+}
+
 /// The head split of `splitHeads` and its adjoint.
 enum HeadKernels {
     /// Forward: [B, N, 3, H, d] → [3, B, H, N, d] with q, k rotated. Inverse (`inverse`): the adjoint, from a packed
@@ -159,7 +251,23 @@ enum RopeKernels {
             return
         }
         let half = d / 2
-        for j in 0..<half {
+        var start = 0
+        if !bf16 {
+            // F32 half-split pairs, 16 at a time: o = a·cos − b·sin, o' = b·cos' + a·sin' (inverse: the transpose).
+            while start + 16 <= half {
+                let (j, k) = (start, start + half)
+                let a = load(x + j), b = load(x + k)
+                if inverse {
+                    store(a * load(cr + j) + b * load(sr + k), o + j)
+                    store(b * load(cr + k) - a * load(sr + j), o + k)
+                } else {
+                    store(a * load(cr + j) - b * load(sr + j), o + j)
+                    store(b * load(cr + k) + a * load(sr + k), o + k)
+                }
+                start += 16
+            }
+        }
+        for j in start..<half {
             let a = r(x[j]), b = r(x[j + half])
             if inverse {
                 o[j] = a * cr[j] + b * sr[j + half]
