@@ -35,6 +35,27 @@ float vtp_bf16_dot_loop_avx512(int64_t iterations);
 /// vcvtne2ps2bf16 instruction does), i < n. Requires VTP_CPU_AVX512_BF16.
 void vtp_narrow_bf16_avx512(const float *src, uint16_t *dst, long n);
 
+/// Row kernels with run-time ISA dispatch (rows.c): the widest of AVX-512, AVX2+FMA and the baseline this CPU
+/// runs, capped by the environment variable VTP_ISA (avx2 or baseline). Which one runs: vtp_rows_isa().
+const char *vtp_rows_isa(void);
+
+/// Selects the variant named `isa` ("AVX-512", "AVX2", "baseline") for every later call, where this CPU runs it
+/// (returns 1; 0 and no change otherwise); NULL restores the default. For tests of every variant on one machine.
+int vtp_rows_use(const char *isa);
+
+/// y = softmax(x) over n values (y may be x); returns log Σ exp(x). A row of all −∞ gives zeros and −∞.
+float vtp_softmax_row(const float *x, float *y, long n);
+
+/// The attention backward row: for j < limit, s[j] ← P = exp(s[j] − lse) and g[j] ← P·(g[j] − dsum)·scale;
+/// both 0 for limit ≤ j < n and for a row with lse = −∞.
+void vtp_attention_grad_row(float *s, float *g, long n, long limit, float lse, float dsum, float scale);
+
+/// out = a·sigmoid(a)·b (SwiGLU), n values.
+void vtp_swiglu(const float *a, const float *b, float *out, long n);
+
+/// SwiGLU's gradients: da = g·b·σ(a)(1 + a(1 − σ(a))), db = g·a·σ(a).
+void vtp_swiglu_backward(const float *g, const float *a, const float *b, float *da, float *db, long n);
+
 /// One chunk of a parallel loop: `body(context, chunk)`.
 typedef void (*vtp_chunk_fn)(void *context, long chunk);
 

@@ -1,3 +1,4 @@
+import CVTPKernels
 import Foundation
 
 /// Memory-bounded softmax attention, forward and backward.
@@ -44,25 +45,7 @@ enum AttentionKernels {
                                               nk: Int, lse l: Float, dsum di: Float, mask: UnsafePointer<Float>?,
                                               causal: Bool, scale: Float) {
         if let mask { let mr = mask + q * nk; for j in 0..<nk { sr[j] += mr[j] } }
-        let lv = Vec(repeating: l), dv = Vec(repeating: di)
-        let limit = causal ? min(nk, q + 1) : nk
-        var j = 0
-        while j + 16 <= limit {
-            let pr = VectorMath.exp(load(sr + j) - lv)
-            store(pr, sr + j)
-            store(pr * (load(gr + j) - dv) * scale, gr + j)
-            j += 16
-        }
-        while j < limit {
-            let pr = l == -.infinity ? 0 : VectorMath.exp(sr[j] - l)
-            sr[j] = pr
-            gr[j] = pr * (gr[j] - di) * scale
-            j += 1
-        }
-        if limit < nk {
-            (sr + limit).update(repeating: 0, count: nk - limit)
-            (gr + limit).update(repeating: 0, count: nk - limit)
-        }
+        vtp_attention_grad_row(sr, gr, nk, causal ? min(nk, q + 1) : nk, l, di, scale)
     }
 
     /// Σ_j a_j b_j over `d` elements.

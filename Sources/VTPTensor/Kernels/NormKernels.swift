@@ -1,3 +1,4 @@
+import CVTPKernels
 import Foundation
 
 /// Fused LayerNorm and RMSNorm over the last axis: one pass forward, one pass backward per row.
@@ -104,7 +105,7 @@ enum NormKernels {
     }
 }
 
-/// Row softmax / log-softmax over the last axis.
+/// Row softmax / log-softmax over the last axis (softmax rows in C: `vtp_softmax_row`).
 enum SoftmaxKernels {
     /// y = exp(x − max − log Σ exp(x − max)) (log) or its exponential; also returns log Σ exp(x) per row.
     static func forward(_ x: Tensor, log: Bool) -> (Tensor, Tensor) {
@@ -120,34 +121,21 @@ enum SoftmaxKernels {
     /// Writes softmax (or log-softmax) of one row; returns its log-sum-exp. Rows of all −∞ give zeros.
     @inline(__always) static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int,
                                              log: Bool) -> Float {
+        if !log { return vtp_softmax_row(x, y, n) }
         var mx = -Float.infinity
         for j in 0..<n where x[j] > mx { mx = x[j] }
-        if mx == -.infinity { y.update(repeating: log ? -.infinity : 0, count: n); return -.infinity }
+        if mx == -.infinity { y.update(repeating: -.infinity, count: n); return -.infinity }
         let mv = Vec(repeating: mx)
         var sum = Vec(repeating: 0)
         var j = 0
         while j + 16 <= n {
-            let e = VectorMath.exp(load(x + j) - mv)
-            if !log { store(e, y + j) }
-            sum += e
+            sum += VectorMath.exp(load(x + j) - mv)
             j += 16
         }
         var tailSum: Float = 0
-        if j < n {
-            let e = VectorMath.exp(loadPartial(x + j, n - j, fill: -.infinity) - mv)
-            if !log { storePartial(e, y + j, n - j) }
-            tailSum = e.sum()
-        }
-        let total = sum.sum() + tailSum
-        let lse = mx + Foundation.log(total)
-        if log {
-            for k in 0..<n { y[k] = x[k] - lse }
-        } else {
-            let inv = Vec(repeating: 1 / total)
-            j = 0
-            while j + 16 <= n { store(load(y + j) * inv, y + j); j += 16 }
-            while j < n { y[j] *= inv[0]; j += 1 }
-        }
+        if j < n { tailSum = VectorMath.exp(loadPartial(x + j, n - j, fill: -.infinity) - mv).sum() }
+        let lse = mx + Foundation.log(sum.sum() + tailSum)
+        for k in 0..<n { y[k] = x[k] - lse }
         return lse
     }
 }

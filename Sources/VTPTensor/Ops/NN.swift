@@ -1,3 +1,4 @@
+import CVTPKernels
 import Foundation
 
 /// Neural-network ops on the last axis: softmax, norms, SwiGLU, L2 normalisation and losses.
@@ -45,7 +46,8 @@ extension Tensor {
     public func swiglu(_ up: Tensor) -> Tensor {
         precondition(shape == up.shape, "swiglu: gate \(shape) and up \(up.shape) differ")
         var out = Tensor(uninitialized: shape)
-        Loop.zip(count, data, up.data, out.data) { a, b in a * VectorMath.sigmoid(a) * b }
+        let (pa, pb, po) = (data, up.data, out.data)
+        Parallel.forRanges(count, grain: 32768) { r in vtp_swiglu(pa + r.lowerBound, pb + r.lowerBound, po + r.lowerBound, r.count) }
         Tensor.record(&out, [self, up], .swiglu(detached(), up.detached()))
         return out
     }

@@ -1,3 +1,4 @@
+import CVTPKernels
 import Foundation
 
 /// Elementwise functions: exp, log, roots, activations.
@@ -110,25 +111,10 @@ enum Activation {
     /// Gradients of silu(a)·b in one pass: da = g·b·silu'(a), db = g·silu(a) (one sigmoid per element).
     static func swigluBackward(_ g: Tensor, _ a: Tensor, _ b: Tensor) -> (Tensor, Tensor) {
         let da = Tensor(uninitialized: a.shape), db = Tensor(uninitialized: a.shape)
-        let n = a.count
         let (pg, pa, pb, pda, pdb) = (g.data, a.data, b.data, da.data, db.data)
-        @inline(__always) func step(_ gv: Vec, _ av: Vec, _ bv: Vec) -> (Vec, Vec) {
-            let s = VectorMath.sigmoid(av)
-            let ds: Vec = s * (1 + av * (1 - s))
-            return (gv * bv * ds, gv * av * s)
-        }
-        Parallel.forRanges((n + 15) / 16, grain: 2048) { r in
-            for blk in r {
-                let i = blk * 16
-                if i + 16 <= n {
-                    let (x, y) = step(load(pg + i), load(pa + i), load(pb + i))
-                    store(x, pda + i); store(y, pdb + i)
-                } else {
-                    let m = n - i
-                    let (x, y) = step(loadPartial(pg + i, m), loadPartial(pa + i, m), loadPartial(pb + i, m))
-                    storePartial(x, pda + i, m); storePartial(y, pdb + i, m)
-                }
-            }
+        Parallel.forRanges(a.count, grain: 32768) { r in
+            let o = r.lowerBound
+            vtp_swiglu_backward(pg + o, pa + o, pb + o, pda + o, pdb + o, r.count)
         }
         return (da, db)
     }

@@ -1,0 +1,182 @@
+// Exponential-heavy row kernels (softmax rows, the attention gradient row, SwiGLU forward and backward), written
+// once with the compiler's vector extensions and compiled three times: for AVX-512 (one 16-lane register per
+// vector), for AVX2+FMA (two 8-lane registers) and for the baseline ISA. The first call picks the widest variant
+// this CPU runs (VTP_ISA=avx2 or VTP_ISA=baseline caps it, to measure what the wider builds add).
+//
+// The exponential is the one of VectorMath.exp in VTPTensor (Cody–Waite reduction, degree-6 Taylor polynomial,
+// 2^k through the exponent bits; 0 below -87.3, clamped above 88.7), so results agree with the Swift kernels to
+// rounding (the C compiler may fuse multiply-adds).
+#include "cvtpkernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef float vf __attribute__((vector_size(64), aligned(4)));
+typedef int32_t vi __attribute__((vector_size(64), aligned(4)));
+#define LANES 16
+
+// Helpers are macros (statement expressions), not functions: a function taking or returning a 64-byte vector has a
+// different calling convention with and without AVX-512, which the compiler rejects in the AVX2 and baseline builds.
+#define SPLAT(x) ((vf){0} + (float)(x))
+#define LOAD(p) (*(const vf *)(p))
+#define STORE(p, v) (*(vf *)(p) = (v))
+// The first n (< 16) lanes from p, the rest `fill`; and the matching partial store.
+#define LOAD_PART(p, n, fill) ({ float t_[LANES]; for (int i_ = 0; i_ < LANES; i_++) t_[i_] = (fill); \
+                                 memcpy(t_, (p), (size_t)(n) * sizeof(float)); LOAD(t_); })
+#define STORE_PART(p, v, n) do { float t_[LANES]; STORE(t_, (v)); memcpy((p), t_, (size_t)(n) * sizeof(float)); } while (0)
+#define BLEND(mask, yes, no) ((vf)(((vi)(yes) & (mask)) | ((vi)(no) & ~(mask))))
+#define HMAX(v) ({ vf v_ = (v); float m_ = v_[0]; for (int i_ = 1; i_ < LANES; i_++) m_ = v_[i_] > m_ ? v_[i_] : m_; m_; })
+#define HSUM(v) ({ vf v_ = (v); float s_ = 0; for (int i_ = 0; i_ < LANES; i_++) s_ += v_[i_]; s_; })
+
+// 1.5·2^23 (bits 0x4B400000): adding it rounds to an integer held in the low mantissa bits.
+#define VEXP(xin) ({                                                                                             \
+    vf x_ = (xin);                                                                                             \
+    vf xc_ = BLEND(x_ < SPLAT(-87.3f), SPLAT(-87.3f), x_);                                                     \
+    xc_ = BLEND(xc_ > SPLAT(88.7f), SPLAT(88.7f), xc_);                                                        \
+    vf t_ = xc_ * 1.44269504f + 12582912.0f;                                                                   \
+    vf k_ = t_ - 12582912.0f;                                                                                  \
+    vf r_ = xc_ - k_ * 0.69314575f - k_ * 1.4286068e-6f;                                                       \
+    vf p_ = SPLAT(0.0013888889f);                                                                              \
+    p_ = p_ * r_ + 0.008333333f;                                                                               \
+    p_ = p_ * r_ + 0.041666668f;                                                                               \
+    p_ = p_ * r_ + 0.16666667f;                                                                                \
+    p_ = p_ * r_ + 0.5f;                                                                                       \
+    p_ = p_ * r_ + 1.0f;                                                                                       \
+    p_ = p_ * r_ + 1.0f;                                                                                       \
+    vf scale_ = (vf)((((vi)t_ - 0x4B400000) + 127) << 23);                                                     \
+    BLEND(x_ < SPLAT(-87.3f), SPLAT(0.0f), p_ * scale_);                                                       \
+})
+#define VSIGMOID(x) (1.0f / (1.0f + VEXP(-(x))))
+
+// The kernels' bodies, instantiated per ISA below.
+#define DEFINE_ROWS(SUFFIX, TARGET)                                                                              \
+    TARGET static float softmax_row_##SUFFIX(const float *x, float *y, long n) {                              \
+        vf m = SPLAT(-INFINITY);                                                                               \
+        long j = 0;                                                                                            \
+        for (; j + LANES <= n; j += LANES) { vf v = LOAD(x + j); m = BLEND(v > m, v, m); }                    \
+        float mx = HMAX(m);                                                                                    \
+        for (; j < n; j++) mx = x[j] > mx ? x[j] : mx;                                                         \
+        if (mx == -INFINITY) { for (j = 0; j < n; j++) y[j] = 0; return -INFINITY; }                           \
+        vf sum = SPLAT(0);                                                                                     \
+        vf mv = SPLAT(mx);                                                                                     \
+        for (j = 0; j + LANES <= n; j += LANES) { vf e = VEXP(LOAD(x + j) - mv); STORE(y + j, e); sum += e; }  \
+        if (j < n) { vf e = VEXP(LOAD_PART(x + j, n - j, -INFINITY) - mv); STORE_PART(y + j, e, n - j); sum += e; } \
+        float total = HSUM(sum);                                                                               \
+        vf inv = SPLAT(1.0f / total);                                                                          \
+        for (j = 0; j + LANES <= n; j += LANES) STORE(y + j, LOAD(y + j) * inv);                               \
+        for (; j < n; j++) y[j] *= 1.0f / total;                                                               \
+        return mx + logf(total);                                                                               \
+    }                                                                                                          \
+    TARGET static void attention_grad_row_##SUFFIX(float *s, float *g, long n, long limit, float lse, float dsum, \
+                                                   float scale) {                                              \
+        if (lse == -INFINITY) limit = 0;                                                                       \
+        vf lv = SPLAT(lse), dv = SPLAT(dsum);                                                                  \
+        long j = 0;                                                                                            \
+        for (; j + LANES <= limit; j += LANES) {                                                               \
+            vf p = VEXP(LOAD(s + j) - lv);                                                                     \
+            STORE(s + j, p);                                                                                   \
+            STORE(g + j, p * (LOAD(g + j) - dv) * scale);                                                      \
+        }                                                                                                      \
+        if (j < limit) {                                                                                       \
+            vf p = VEXP(LOAD_PART(s + j, limit - j, -INFINITY) - lv);                                          \
+            STORE_PART(s + j, p, limit - j);                                                                   \
+            STORE_PART(g + j, p * (LOAD_PART(g + j, limit - j, 0) - dv) * scale, limit - j);                   \
+        }                                                                                                      \
+        for (j = limit; j < n; j++) s[j] = g[j] = 0;                                                           \
+    }                                                                                                          \
+    TARGET static void swiglu_##SUFFIX(const float *a, const float *b, float *out, long n) {                   \
+        long j = 0;                                                                                            \
+        for (; j + LANES <= n; j += LANES) { vf av = LOAD(a + j); STORE(out + j, av * VSIGMOID(av) * LOAD(b + j)); } \
+        if (j < n) {                                                                                           \
+            vf av = LOAD_PART(a + j, n - j, 0);                                                                \
+            STORE_PART(out + j, av * VSIGMOID(av) * LOAD_PART(b + j, n - j, 0), n - j);                        \
+        }                                                                                                      \
+    }                                                                                                          \
+    TARGET static void swiglu_backward_##SUFFIX(const float *g, const float *a, const float *b, float *da,     \
+                                                float *db, long n) {                                           \
+        for (long j = 0; j < n; j += LANES) {                                                                  \
+            long w = n - j < LANES ? n - j : LANES;                                                            \
+            vf gv = w == LANES ? LOAD(g + j) : LOAD_PART(g + j, w, 0);                                         \
+            vf av = w == LANES ? LOAD(a + j) : LOAD_PART(a + j, w, 0);                                         \
+            vf bv = w == LANES ? LOAD(b + j) : LOAD_PART(b + j, w, 0);                                         \
+            vf s = VSIGMOID(av);                                                                               \
+            vf ds = s * (1.0f + av * (1.0f - s));                                                              \
+            vf x = gv * bv * ds, y = gv * av * s;                                                              \
+            if (w == LANES) { STORE(da + j, x); STORE(db + j, y); }                                            \
+            else { STORE_PART(da + j, x, w); STORE_PART(db + j, y, w); }                                       \
+        }                                                                                                      \
+    }
+
+#if defined(__x86_64__)
+DEFINE_ROWS(avx512, __attribute__((target("avx512f"))))
+DEFINE_ROWS(avx2, __attribute__((target("avx2,fma"))))
+#endif
+DEFINE_ROWS(base, )
+
+struct rows_impl {
+    float (*softmax_row)(const float *, float *, long);
+    void (*attention_grad_row)(float *, float *, long, long, float, float, float);
+    void (*swiglu)(const float *, const float *, float *, long);
+    void (*swiglu_backward)(const float *, const float *, const float *, float *, float *, long);
+    const char *isa;
+};
+
+static const struct rows_impl base_impl = {softmax_row_base, attention_grad_row_base, swiglu_base,
+                                            swiglu_backward_base, "baseline"};
+#if defined(__x86_64__)
+static const struct rows_impl avx512_impl = {softmax_row_avx512, attention_grad_row_avx512, swiglu_avx512,
+                                              swiglu_backward_avx512, "AVX-512"};
+static const struct rows_impl avx2_impl = {softmax_row_avx2, attention_grad_row_avx2, swiglu_avx2, swiglu_backward_avx2,
+                                           "AVX2"};
+#endif
+static const struct rows_impl *chosen;
+
+// The widest variant this CPU runs, no wider than `cap` ("avx2", "baseline"; NULL: no cap).
+static const struct rows_impl *widest(const char *cap) {
+#if defined(__x86_64__)
+    uint32_t f = vtp_cpu_features();
+    int allow512 = !cap || (strcmp(cap, "avx2") != 0 && strcmp(cap, "baseline") != 0);
+    int allow2 = !cap || strcmp(cap, "baseline") != 0;
+    if ((f & VTP_CPU_AVX512F) && allow512) return &avx512_impl;
+    if ((f & VTP_CPU_AVX2_FMA) && allow2) return &avx2_impl;
+#else
+    (void)cap;
+#endif
+    return &base_impl;
+}
+
+static const struct rows_impl *impl(void) {
+    const struct rows_impl *c = __atomic_load_n(&chosen, __ATOMIC_ACQUIRE);
+    if (c) return c;
+    c = widest(getenv("VTP_ISA"));
+    __atomic_store_n(&chosen, c, __ATOMIC_RELEASE);
+    return c;
+}
+
+int vtp_rows_use(const char *isa) {
+    const struct rows_impl *c = isa ? NULL : widest(getenv("VTP_ISA"));
+    if (isa && strcmp(isa, "baseline") == 0) c = &base_impl;
+#if defined(__x86_64__)
+    uint32_t f = vtp_cpu_features();
+    if (isa && strcmp(isa, "AVX2") == 0 && (f & VTP_CPU_AVX2_FMA)) c = &avx2_impl;
+    if (isa && strcmp(isa, "AVX-512") == 0 && (f & VTP_CPU_AVX512F)) c = &avx512_impl;
+#endif
+    if (!c) return 0;
+    __atomic_store_n(&chosen, c, __ATOMIC_RELEASE);
+    return 1;
+}
+
+const char *vtp_rows_isa(void) { return impl()->isa; }
+
+float vtp_softmax_row(const float *x, float *y, long n) { return impl()->softmax_row(x, y, n); }
+
+void vtp_attention_grad_row(float *s, float *g, long n, long limit, float lse, float dsum, float scale) {
+    impl()->attention_grad_row(s, g, n, limit, lse, dsum, scale);
+}
+
+void vtp_swiglu(const float *a, const float *b, float *out, long n) { impl()->swiglu(a, b, out, n); }
+
+void vtp_swiglu_backward(const float *g, const float *a, const float *b, float *da, float *db, long n) {
+    impl()->swiglu_backward(g, a, b, da, db, n);
+}
