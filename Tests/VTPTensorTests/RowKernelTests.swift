@@ -42,7 +42,8 @@ import Testing
                 _ = inPlace.withUnsafeMutableBufferPointer { vtp_softmax_row($0.baseAddress!, $0.baseAddress!, n) }
                 #expect(inPlace == y, "\(isa) n \(n) in place")
             }
-            let masked = [Float](repeating: -.infinity, count: 20), out = [Float](repeating: .nan, count: 20)
+            let masked = [Float](repeating: -.infinity, count: 20)
+            var out = [Float](repeating: .nan, count: 20)
             #expect(vtp_softmax_row(masked, &out, 20) == -.infinity)
             #expect(out.allSatisfy { $0 == 0 }, "\(isa): a fully masked row gives zeros")
         }
