@@ -57,7 +57,8 @@ public enum Op {
     /// A short name for messages and profiles.
     public var name: String {
         if case .custom(let n, _) = self { return n }
-        return String(describing: self).prefix { $0 != "(" }.description
+        // The case label (describing the whole value would print its tensors: slow enough to distort VTP_PROFILE).
+        return Mirror(reflecting: self).children.first?.label ?? String(describing: self)
     }
 }
 

@@ -23,8 +23,9 @@ enum AttentionHeads {
         return try body()
     }
 
-    /// Floats in one score block of one head (256 KiB; the backward holds two: scores and their gradients).
-    nonisolated(unsafe) static var blockBudget = 1 << 16
+    /// Floats in one score block of one head (512 KiB: one block up to 362 tokens, e.g. the 257 of a ViT at 256²;
+    /// the backward holds two: scores and their gradients).
+    nonisolated(unsafe) static var blockBudget = 1 << 17
 
     /// Query rows per block: the budget split evenly over the fewest blocks that respect it.
     static func blockRows(nq: Int, nk: Int) -> Int {
