@@ -74,6 +74,40 @@ import Testing
         }
     }
 
+    /// The BF16 copies that producing kernels write in their epilogue (norm, fused attention output, SwiGLU, and in
+    /// the backward pass the SwiGLU and qkv gradients) are exactly the ones a separate rounding pass makes: a block
+    /// of a transformer gives bit-identical outputs and parameter gradients with and without them.
+    @Test func epilogueRoundingEqualsSeparatePass() {
+        guard BF16Backend.isNativeAvailable else { return }
+        var rng = RNG(seed: 77)
+        let (b, n, w, heads, hidden) = (2, 9, 32, 4, 48)
+        let x = Tensor.randomNormal([b, n, w], rng: &rng)
+        let params = [[3 * w, w], [w, w], [hidden, w], [hidden, w], [w, hidden]].map {
+            Tensor.randomNormal($0, std: 0.2, rng: &rng).requiringGrad()
+        }
+        let ang = Tensor.randomNormal([n - 1, w / heads], rng: &rng)
+        let rope = HeadRope(sin: Tensor(ang.scalars.map { Foundation.sin($0) }, shape: ang.shape),
+                            cos: Tensor(ang.scalars.map { Foundation.cos($0) }, shape: ang.shape), prefix: 1)
+        func run(fused: Bool) -> [Tensor] {
+            BF16Copies.fusedRounding = fused
+            defer { BF16Copies.fusedRounding = true }
+            return BF16Backend.with(.native) {
+                MatmulMode.with(.bf16) {
+                    let h = x.layerNorm(weight: nil, bias: nil, eps: 1e-5)
+                    let a = x + Tensor.attention(qkv: h.linear(params[0]), heads: heads, rope: rope).linear(params[1])
+                    let m = a.rmsNorm(weight: nil, eps: 1e-5)
+                    let y = a + m.linear(params[2]).swiglu(m.linear(params[3])).linear(params[4])
+                    let grads = (y * y).sum().backward()
+                    return [y.detached()] + params.map { grads[$0]! }
+                }
+            }
+        }
+        let fused = run(fused: true), separate = run(fused: false)
+        for (i, (f, s)) in zip(fused, separate).enumerated() {
+            #expect(maxAbsDifference(f, s) == 0, "tensor \(i): \(maxAbsDifference(f, s))")
+        }
+    }
+
     /// Attention in the BF16 mode: the native kernels (BF16 QKᵀ and PV, F32 softmax) agree with the emulation,
     /// forward and backward; both stay within BF16 error of F32.
     @Test func attentionAgreesAcrossBackends() {

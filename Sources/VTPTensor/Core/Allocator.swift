@@ -127,9 +127,27 @@ public enum BF16Copies {
     nonisolated(unsafe) private static var generation: UInt64 = 0
     private static let lock = NSLock()
 
+    /// Whether producing kernels round in their epilogue (tests switch it off: the copies must not change).
+    nonisolated(unsafe) static var fusedRounding = true
+
     /// Marks every BF16 copy stale (call after writing into tensor buffers in place).
     public static func invalidateAll() {
         lock.lock(); generation &+= 1; lock.unlock()
+    }
+
+    /// Where a kernel that is now writing `tensor` writes its BF16 copy too, in the same pass ("in its epilogue"),
+    /// when the native BF16 mode is on (nil otherwise): the later products that read the tensor then find the copy
+    /// made and skip the separate rounding pass. The kernel must fill every element before the tensor is used.
+    /// For tensors that feed matrix products (activations before a linear layer, gradients of a linear layer's
+    /// output).
+    static func epilogue(for tensor: Tensor) -> UnsafeMutablePointer<UInt16>? {
+        guard fusedRounding, MatmulMode.current == .bf16, BF16Backend.current == .native else { return nil }
+        let storage = tensor.storage
+        lock.lock()
+        let c = BF16Copy(count: storage.count, generation: generation)
+        storage.bf16Copy = c
+        lock.unlock()
+        return c.pointer + (tensor.data - storage.pointer)
     }
 
     /// The BF16 copy of `storage`, made now if missing or stale.

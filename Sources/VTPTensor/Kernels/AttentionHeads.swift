@@ -147,10 +147,11 @@ enum AttentionHeads {
     static func keptCount(_ layout: Layout) -> Int { layout.bh * (layout.nq + 2 * layout.nk) * layout.d }
 
     /// Writes out (rows of `layout.oOffset`) and lse [BH, Nq]; false, having written nothing, for the batched path.
-    /// With BF16 products and `keep` (`keptCount` values), the staged q, k, v are written there.
+    /// With BF16 products and `keep` (`keptCount` values), the staged q, k, v are written there; `outHalf` (at the
+    /// offsets of `out`) receives out rounded to BF16, each head's rows right after they are computed.
     static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, layout: Layout,
                         out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, scale: Float, mask: Tensor?,
-                        causal: Bool, keep: UnsafeMutablePointer<UInt16>? = nil) -> Bool {
+                        causal: Bool, keep: UnsafeMutablePointer<UInt16>? = nil, outHalf: UnsafeMutablePointer<UInt16>? = nil) -> Bool {
         let L = layout
         guard let bf16 = arithmetic(bh: L.bh), L.nq > 0, L.nk > 0, L.d > 0 else { return false }
         let headKept = (L.nq + 2 * L.nk) * L.d
@@ -187,17 +188,25 @@ enum AttentionHeads {
                     q0 += rows
                 }
             }
+            if let outHalf { roundRows(o, into: outHalf + L.oOffset(h), rows: nq, ld: L.ldo, d: d) }
             withExtendedLifetime(scratch) {}
         }
     }
 
+    /// Rounds `rows` rows of d values, `ld` apart, to BF16 at the same offsets of `half`.
+    private static func roundRows(_ src: UnsafePointer<Float>, into half: UnsafeMutablePointer<UInt16>, rows: Int, ld: Int, d: Int) {
+        for t in 0..<rows { BF16Kernels.narrowSerial(src + t * ld, half + t * ld, d) }
+    }
+
     /// Writes dq, dk, dv (rows of the layout's q and k/v offsets; q and k gradients rotated back); false, having
     /// written nothing, for the batched path. `dOut` and `out` rows lie at the output offsets. `kept`: what a BF16
-    /// forward pass kept (used when this pass is BF16 too).
+    /// forward pass kept (used when this pass is BF16 too). `gradHalf`: BF16 copies of dq, dk, dv (same offsets),
+    /// written as each head finishes.
     static func backward(dOut: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                          out: UnsafePointer<Float>, lse: UnsafePointer<Float>, layout: Layout, scale: Float, mask: Tensor?,
                          causal: Bool, dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>,
-                         dv: UnsafeMutablePointer<Float>, kept: UnsafePointer<UInt16>? = nil) -> Bool {
+                         dv: UnsafeMutablePointer<Float>, kept: UnsafePointer<UInt16>? = nil,
+                         gradHalf: (dq: UnsafeMutablePointer<UInt16>, dk: UnsafeMutablePointer<UInt16>, dv: UnsafeMutablePointer<UInt16>)? = nil) -> Bool {
         let L = layout
         guard let bf16 = arithmetic(bh: L.bh), L.nq > 0, L.nk > 0, L.d > 0 else { return false }
         let headKept = (L.nq + 2 * L.nk) * L.d
@@ -260,6 +269,11 @@ enum AttentionHeads {
             if rotated {
                 unstage(dqh, rows: nq, into: dq + qOff, ld: L.ldq, layout: L)
                 unstage(dkh, rows: nk, into: dk + kvOff, ld: L.ldkv, layout: L)
+            }
+            if let gradHalf {
+                roundRows(dq + qOff, into: gradHalf.dq + qOff, rows: nq, ld: L.ldq, d: d)
+                roundRows(dk + kvOff, into: gradHalf.dk + kvOff, rows: nk, ld: L.ldkv, d: d)
+                roundRows(dv + kvOff, into: gradHalf.dv + kvOff, rows: nk, ld: L.ldkv, d: d)
             }
             withExtendedLifetime(scratch) {}
         }

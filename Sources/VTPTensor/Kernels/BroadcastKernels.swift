@@ -59,13 +59,21 @@ enum ReduceKernels {
                 columnSum(s + o * n * inner, n, inner, d + o * inner)
             }
         } else {
-            // Few outer rows: split the columns instead.
-            let blocks = (inner + 255) / 256
+            // Few outer rows (a bias gradient: [rows, width] → [width]): each worker streams a contiguous band of
+            // rows into a partial sum of the whole width (reads in memory order); the partials are added at the end.
+            let parts = max(1, min(Parallel.threadCount, n / 64))
+            let partial = Tensor(uninitialized: [parts, inner])
+            let pp = partial.data
             for o in 0..<outer {
-                Parallel.forEach(blocks) { b in
-                    let lo = b * 256, w = min(256, inner - lo)
-                    columnSumStrided(s + o * n * inner + lo, n, w, inner, d + o * inner + lo)
+                let src = s + o * n * inner
+                Parallel.forEach(parts) { t in
+                    let acc = pp + t * inner
+                    acc.update(repeating: 0, count: inner)
+                    for k in (n * t / parts)..<(n * (t + 1) / parts) { Loop.accumulate(src + k * inner, into: acc, inner) }
                 }
+                let dst = d + o * inner
+                dst.update(from: pp, count: inner)
+                for t in 1..<parts { Loop.accumulate(pp + t * inner, into: dst, inner) }
             }
         }
         return out

@@ -13,8 +13,10 @@ enum NormKernels {
         let mean = Tensor(uninitialized: [rows]), rstd = Tensor(uninitialized: [rows])
         let (px, py, pm, pr) = (x.data, y.data, mean.data, rstd.data)
         let pw = weight?.data, pb = bias?.data
+        let half = BF16Copies.epilogue(for: y)  // a norm's output feeds the next linear layer
         Parallel.forEach(rows, grain: max(1, 4096 / max(d, 1))) { r in
             let xr = px + r * d, yr = py + r * d
+            defer { if let half { BF16Kernels.narrowSerial(yr, half + r * d, d) } }
             // Two passes over the row (mean, then centred squares), 16 lanes wide, lanes summed in Double.
             let m: Float = rms ? 0 : Float(Double(Loop.sum(xr, d)) / Double(d))
             let mv = Vec(repeating: m)

@@ -102,6 +102,13 @@ public enum VectorMath {
 /// Elementwise loops over dense buffers, written once for every kernel: `f` is applied 16 lanes at a time
 /// and to the tail through a padded vector, so every element sees exactly the same arithmetic.
 enum Loop {
+    /// acc[i] += x[i] for i < n, on the calling thread.
+    @inline(__always) static func accumulate(_ x: UnsafePointer<Float>, into acc: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 16 <= n { store(load(acc + i) + load(x + i), acc + i); i += 16 }
+        while i < n { acc[i] += x[i]; i += 1 }
+    }
+
     /// dst[i] = f(a[i]), parallel over chunks.
     @inline(__always) static func map(_ n: Int, _ a: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                                       _ f: (Vec) -> Vec) {

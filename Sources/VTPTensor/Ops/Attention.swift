@@ -127,9 +127,11 @@ extension Tensor {
         // BF16 mode: the rotated, rounded heads are kept for the backward pass (as many bytes as a BF16 copy of qkv).
         let recording = GradMode.isEnabled && qkv.node != nil
         let kept = recording && MatmulMode.current == .bf16 && BF16Backend.current == .native ? Tensor(uninitialized: [(AttentionHeads.keptCount(layout) + 1) / 2]) : nil
-        let ran = withExtendedLifetime(rope) {
+        // The heads are merged in place for the output projection: its BF16 copy is made as the heads finish.
+        let ran = AttentionHeads.applies(bh: b * heads) && withExtendedLifetime(rope) {
             AttentionHeads.forward(q: p, k: p + w, v: p + 2 * w, layout: layout, out: out.data, lse: lse.data, scale: s, mask: mask,
-                                   causal: causal, keep: kept.map { UnsafeMutableRawPointer($0.data).assumingMemoryBound(to: UInt16.self) })
+                                   causal: causal, keep: kept.map { UnsafeMutableRawPointer($0.data).assumingMemoryBound(to: UInt16.self) },
+                                   outHalf: BF16Copies.epilogue(for: out))
         }
         guard ran else {
             let packed = qkv.splitHeads(heads, rope: rope?.tables, interleaved: rope?.interleaved ?? false)
@@ -151,11 +153,14 @@ extension AttentionKernels {
         let w = heads * d
         let dqkv = Tensor(uninitialized: qkv.shape)
         let (p, dp) = (qkv.data, dqkv.data)
+        // dqkv is the output gradient of the qkv projection: its BF16 copy is made as the heads finish.
+        let half = AttentionHeads.applies(bh: b * heads) ? BF16Copies.epilogue(for: dqkv) : nil
         let ran = withExtendedLifetime(rope) {
             AttentionHeads.backward(dOut: dOut.data, q: p, k: p + w, v: p + 2 * w, out: out.data, lse: lse.data,
                                     layout: .fused(b: b, heads: heads, n: n, d: d, rope: rope?.kernel), scale: scale, mask: mask,
                                     causal: causal, dq: dp, dk: dp + w, dv: dp + 2 * w,
-                                    kept: kept.map { UnsafeRawPointer($0.data).assumingMemoryBound(to: UInt16.self) })
+                                    kept: kept.map { UnsafeRawPointer($0.data).assumingMemoryBound(to: UInt16.self) },
+                                    gradHalf: half.map { ($0, $0 + w, $0 + 2 * w) })
         }
         if ran { return dqkv }
         // The batched path: split the heads, take the packed gradient, merge it back.

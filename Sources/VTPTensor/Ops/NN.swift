@@ -47,7 +47,11 @@ extension Tensor {
         precondition(shape == up.shape, "swiglu: gate \(shape) and up \(up.shape) differ")
         var out = Tensor(uninitialized: shape)
         let (pa, pb, po) = (data, up.data, out.data)
-        Parallel.forRanges(count, grain: 32768) { r in vtp_swiglu(pa + r.lowerBound, pb + r.lowerBound, po + r.lowerBound, r.count) }
+        let half = BF16Copies.epilogue(for: out)  // the input of the FFN's output layer
+        Parallel.forRanges(count, grain: 32768) { r in
+            vtp_swiglu(pa + r.lowerBound, pb + r.lowerBound, po + r.lowerBound, r.count)
+            if let half { BF16Kernels.narrowSerial(po + r.lowerBound, half + r.lowerBound, r.count) }
+        }
         Tensor.record(&out, [self, up], .swiglu(detached(), up.detached()))
         return out
     }

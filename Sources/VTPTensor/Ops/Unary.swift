@@ -112,9 +112,15 @@ enum Activation {
     static func swigluBackward(_ g: Tensor, _ a: Tensor, _ b: Tensor) -> (Tensor, Tensor) {
         let da = Tensor(uninitialized: a.shape), db = Tensor(uninitialized: a.shape)
         let (pg, pa, pb, pda, pdb) = (g.data, a.data, b.data, da.data, db.data)
+        // Gradients of the two input layers' outputs: each feeds that layer's input- and weight-gradient products.
+        let (ha, hb) = (BF16Copies.epilogue(for: da), BF16Copies.epilogue(for: db))
         Parallel.forRanges(a.count, grain: 32768) { r in
             let o = r.lowerBound
             vtp_swiglu_backward(pg + o, pa + o, pb + o, pda + o, pdb + o, r.count)
+            if let ha, let hb {
+                BF16Kernels.narrowSerial(pda + o, ha + o, r.count)
+                BF16Kernels.narrowSerial(pdb + o, hb + o, r.count)
+            }
         }
         return (da, db)
     }
