@@ -60,6 +60,12 @@ enum AttentionHeads {
         var qOffset: (Int) -> Int, kvOffset: (Int) -> Int, oOffset: (Int) -> Int
         var rope: Rope?
 
+        var isEmpty: Bool { nq == 0 || nk == 0 || d == 0 }
+        /// Query rows per score block.
+        var queryBlock: Int { AttentionHeads.blockRows(nq: nq, nk: nk) }
+        /// BF16 values a forward pass keeps per head (see `keptCount`).
+        var keptPerHead: Int { (nq + 2 * nk) * d }
+
         struct Rope {
             let sin: UnsafePointer<Float>, cos: UnsafePointer<Float>, prefix: Int, bf16: Bool, interleaved: Bool
         }
@@ -134,6 +140,32 @@ enum AttentionHeads {
         return Operand(pointer: UnsafeRawPointer(f), ld: d, bytes: 4)
     }
 
+    /// Calls `body(q0, rows)` for the query blocks of `qb` rows covering 0..<nq.
+    @inline(__always) private static func forEachBlock(_ nq: Int, _ qb: Int, _ body: (Int, Int) -> Void) {
+        var q0 = 0
+        while q0 < nq { body(q0, min(qb, nq - q0)); q0 += qb }
+    }
+
+    /// S = scale · Q_blk Kᵀ for query rows q0..<q0 + rows, [rows, Nk] into `into`.
+    private static func scores(_ w: OneDNN, _ qo: Operand, _ ko: Operand, q0: Int, rows: Int, nk: Int, d: Int, scale: Float,
+                               bf16: Bool, into: UnsafeMutablePointer<Float>) {
+        w.run(key(m: rows, n: nk, k: d, lda: qo.ld, transB: true, ldb: ko.ld, ldc: nk, alpha: scale, bf16: bf16),
+              a: qo.row(q0), b: ko.pointer, c: into, bias: nil)
+    }
+
+    /// Head `head`'s q, k and v as operands (q and k rotated); BF16 rows go to `into` when given (q, then k, then v).
+    private static func headOperands(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, head h: Int,
+                                     bf16: Bool, layout L: Layout, scratch: Scratch, row: UnsafeMutablePointer<Float>,
+                                     into kept: UnsafeMutablePointer<UInt16>?) -> (Operand, Operand, Operand) {
+        let (nq, nk, d) = (L.nq, L.nk, L.d)
+        return (operand(q, offset: L.qOffset(h), ld: L.ldq, rows: nq, rotate: true, bf16: bf16, layout: L, scratch: scratch,
+                        row: row, into: kept),
+                operand(k, offset: L.kvOffset(h), ld: L.ldkv, rows: nk, rotate: true, bf16: bf16, layout: L, scratch: scratch,
+                        row: row, into: kept.map { $0 + nq * d }),
+                operand(v, offset: L.kvOffset(h), ld: L.ldkv, rows: nk, rotate: false, bf16: bf16, layout: L, scratch: scratch,
+                        row: row, into: kept.map { $0 + (nq + nk) * d }))
+    }
+
     private static func key(m: Int, n: Int, k: Int, transA: Bool = false, lda: Int, transB: Bool = false, ldb: Int, ldc: Int,
                             alpha: Float = 1, accumulate: Bool = false, bf16: Bool) -> OneDNN.Key {
         var key = GEMM.makeKey(batch: 1, m: m, n: n, k: k, transA: transA, lda: lda, sa: nil, transB: transB, ldb: ldb,
@@ -144,7 +176,7 @@ enum AttentionHeads {
 
     /// BF16 values of the staged q, k, v of every head ([BH, Nq + 2·Nk, d]) that a BF16 forward pass keeps for its
     /// backward pass, so that the heads are rotated and rounded once per step.
-    static func keptCount(_ layout: Layout) -> Int { layout.bh * (layout.nq + 2 * layout.nk) * layout.d }
+    static func keptCount(_ layout: Layout) -> Int { layout.bh * layout.keptPerHead }
 
     /// Writes out (rows of `layout.oOffset`) and lse [BH, Nq]; false, having written nothing, for the batched path.
     /// With BF16 products and `keep` (`keptCount` values), the staged q, k, v are written there; `outHalf` (at the
@@ -153,30 +185,18 @@ enum AttentionHeads {
                         out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, scale: Float, mask: Tensor?,
                         causal: Bool, keep: UnsafeMutablePointer<UInt16>? = nil, outHalf: UnsafeMutablePointer<UInt16>? = nil) -> Bool {
         let L = layout
-        guard let bf16 = arithmetic(bh: L.bh), L.nq > 0, L.nk > 0, L.d > 0 else { return false }
-        let headKept = (L.nq + 2 * L.nk) * L.d
-        let (nq, nk, d) = (L.nq, L.nk, L.d)
-        let qb = blockRows(nq: nq, nk: nk)
-        let pm = mask?.data
+        guard let bf16 = arithmetic(bh: L.bh), !L.isEmpty else { return false }
+        let (nq, nk, d, qb, headKept, pm) = (L.nq, L.nk, L.d, L.queryBlock, L.keptPerHead, mask?.data)
         return Parallel.forEachOnTeam(L.bh, workers: Parallel.threadCount) { h in
             let scratch = Scratch()
             let row = scratch.floats(d), s = scratch.floats(qb * nk)
             let p16 = bf16 ? scratch.halves(qb * nk) : nil
-            let kept = keep.map { $0 + h * headKept }
-            let qo = operand(q, offset: L.qOffset(h), ld: L.ldq, rows: nq, rotate: true, bf16: bf16, layout: L, scratch: scratch,
-                             row: row, into: kept)
-            let ko = operand(k, offset: L.kvOffset(h), ld: L.ldkv, rows: nk, rotate: true, bf16: bf16, layout: L, scratch: scratch,
-                             row: row, into: kept.map { $0 + nq * d })
-            let vo = operand(v, offset: L.kvOffset(h), ld: L.ldkv, rows: nk, rotate: false, bf16: bf16, layout: L, scratch: scratch,
-                             row: row, into: kept.map { $0 + (nq + nk) * d })
+            let (qo, ko, vo) = headOperands(q: q, k: k, v: v, head: h, bf16: bf16, layout: L, scratch: scratch, row: row,
+                                            into: keep.map { $0 + h * headKept })
             let o = out + L.oOffset(h)
             OneDNN.withWorker { w in
-                var q0 = 0
-                while q0 < nq {
-                    let rows = min(qb, nq - q0)
-                    // S = scale · Q_blk Kᵀ  [rows, Nk]
-                    w.run(key(m: rows, n: nk, k: d, lda: qo.ld, transB: true, ldb: ko.ld, ldc: nk, alpha: scale, bf16: bf16),
-                          a: qo.row(q0), b: ko.pointer, c: s, bias: nil)
+                forEachBlock(nq, qb) { q0, rows in
+                    scores(w, qo, ko, q0: q0, rows: rows, nk: nk, d: d, scale: scale, bf16: bf16, into: s)
                     for i in 0..<rows {
                         let r = s + i * nk
                         lse[h * nq + q0 + i] = AttentionKernels.probabilityRow(r, q: q0 + i, nk: nk, mask: pm, causal: causal)
@@ -185,7 +205,6 @@ enum AttentionHeads {
                     // O_blk = P V
                     w.run(key(m: rows, n: d, k: nk, lda: nk, ldb: vo.ld, ldc: L.ldo, bf16: bf16),
                           a: p16.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(s), b: vo.pointer, c: o + q0 * L.ldo, bias: nil)
-                    q0 += rows
                 }
             }
             if let outHalf { roundRows(o, into: outHalf + L.oOffset(h), rows: nq, ld: L.ldo, d: d) }
@@ -208,11 +227,8 @@ enum AttentionHeads {
                          dv: UnsafeMutablePointer<Float>, kept: UnsafePointer<UInt16>? = nil,
                          gradHalf: (dq: UnsafeMutablePointer<UInt16>, dk: UnsafeMutablePointer<UInt16>, dv: UnsafeMutablePointer<UInt16>)? = nil) -> Bool {
         let L = layout
-        guard let bf16 = arithmetic(bh: L.bh), L.nq > 0, L.nk > 0, L.d > 0 else { return false }
-        let headKept = (L.nq + 2 * L.nk) * L.d
-        let (nq, nk, d) = (L.nq, L.nk, L.d)
-        let qb = blockRows(nq: nq, nk: nk)
-        let pm = mask?.data
+        guard let bf16 = arithmetic(bh: L.bh), !L.isEmpty else { return false }
+        let (nq, nk, d, qb, headKept, pm) = (L.nq, L.nk, L.d, L.queryBlock, L.keptPerHead, mask?.data)
         let rotated = L.rope != nil
         return Parallel.forEachOnTeam(L.bh, workers: Parallel.threadCount) { h in
             let scratch = Scratch()
@@ -225,21 +241,16 @@ enum AttentionHeads {
                 (qo, ko, vo) = (Operand(pointer: base, ld: d, bytes: 2), Operand(pointer: base + nq * d * 2, ld: d, bytes: 2),
                                 Operand(pointer: base + (nq + nk) * d * 2, ld: d, bytes: 2))
             } else {
-                qo = operand(q, offset: qOff, ld: L.ldq, rows: nq, rotate: true, bf16: bf16, layout: L, scratch: scratch, row: row)
-                ko = operand(k, offset: kvOff, ld: L.ldkv, rows: nk, rotate: true, bf16: bf16, layout: L, scratch: scratch, row: row)
-                vo = operand(v, offset: kvOff, ld: L.ldkv, rows: nk, rotate: false, bf16: bf16, layout: L, scratch: scratch, row: row)
+                (qo, ko, vo) = headOperands(q: q, k: k, v: v, head: h, bf16: bf16, layout: L, scratch: scratch, row: row, into: nil)
             }
             let doo = operand(dOut, offset: oOff, ld: L.ldo, rows: nq, rotate: false, bf16: bf16, layout: L, scratch: scratch, row: row)
             // Rotated heads get their q and k gradients in dense scratch first, rotated back into place at the end.
             let (dqh, ldq) = rotated ? (scratch.floats(nq * d), d) : (dq + qOff, L.ldq)
             let (dkh, ldk) = rotated ? (scratch.floats(nk * d), d) : (dk + kvOff, L.ldkv)
             OneDNN.withWorker { w in
-                var q0 = 0
-                while q0 < nq {
-                    let rows = min(qb, nq - q0)
-                    // S = scale · Q_blk Kᵀ, dP = dO_blk Vᵀ
-                    w.run(key(m: rows, n: nk, k: d, lda: qo.ld, transB: true, ldb: ko.ld, ldc: nk, alpha: scale, bf16: bf16),
-                          a: qo.row(q0), b: ko.pointer, c: p, bias: nil)
+                forEachBlock(nq, qb) { q0, rows in
+                    // S and dP = dO_blk Vᵀ
+                    scores(w, qo, ko, q0: q0, rows: rows, nk: nk, d: d, scale: scale, bf16: bf16, into: p)
                     w.run(key(m: rows, n: nk, k: d, lda: doo.ld, transB: true, ldb: vo.ld, ldc: nk, bf16: bf16),
                           a: doo.row(q0), b: vo.pointer, c: dp, bias: nil)
                     for i in 0..<rows {
@@ -263,7 +274,6 @@ enum AttentionHeads {
                           a: dpa, b: qo.row(q0), c: dkh, bias: nil)
                     w.run(key(m: nk, n: d, k: rows, transA: true, lda: nk, ldb: doo.ld, ldc: L.ldkv, accumulate: q0 > 0, bf16: bf16),
                           a: pa, b: doo.row(q0), c: dv + kvOff, bias: nil)
-                    q0 += rows
                 }
             }
             if rotated {
