@@ -18,7 +18,9 @@ struct Decode: ParsableCommand {
     var batch: Int = 8
 
     func run() throws {
-        try LatentFiles.decode(model: try options.load(), input: URL(fileURLWithPath: input), outputDirectory: output,
-                               batch: batch) { print($0.path) }
+        try options.matmul.run {
+            try LatentFiles.decode(model: try options.load(), input: URL(fileURLWithPath: input), outputDirectory: output,
+                                   batch: batch) { print($0.path) }
+        }
     }
 }

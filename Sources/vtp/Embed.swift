@@ -24,16 +24,18 @@ struct Embed: ParsableCommand {
     }
 
     func run() throws {
-        let e = try Embeddings(model: try options.load(), images: imageOptions.inputs(image), texts: text)
-        if let output { try e.write(to: URL(fileURLWithPath: output)); print("wrote \(output)") }
-        if let sim = e.similarity {
-            print("cosine similarity (rows: images, columns: texts)")
-            for (r, path) in image.enumerated() {
-                let row = (0..<text.count).map { String(format: "%7.4f", sim.data[r * text.count + $0]) }.joined(separator: " ")
-                print("  \(row)  \(path)")
+        try options.matmul.run {
+            let e = try Embeddings(model: try options.load(), images: imageOptions.inputs(image), texts: text)
+            if let output { try e.write(to: URL(fileURLWithPath: output)); print("wrote \(output)") }
+            if let sim = e.similarity {
+                print("cosine similarity (rows: images, columns: texts)")
+                for (r, path) in image.enumerated() {
+                    let row = (0..<text.count).map { String(format: "%7.4f", sim.data[r * text.count + $0]) }.joined(separator: " ")
+                    print("  \(row)  \(path)")
+                }
+            } else if output == nil {
+                for (name, t) in [("image", e.images), ("text", e.texts)] { if let t { print("\(name) embeddings \(t.shape)") } }
             }
-        } else if output == nil {
-            for (name, t) in [("image", e.images), ("text", e.texts)] { if let t { print("\(name) embeddings \(t.shape)") } }
         }
     }
 }

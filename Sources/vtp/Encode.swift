@@ -16,8 +16,10 @@ struct Encode: ParsableCommand {
     var images: [String]
 
     func run() throws {
-        let latents = try LatentFiles.encode(model: try options.load(), inputs: imageOptions.inputs(images),
-                                             output: URL(fileURLWithPath: output))
-        print("latents \(latents.shape) -> \(output)")
+        try options.matmul.run {
+            let latents = try LatentFiles.encode(model: try options.load(), inputs: imageOptions.inputs(images),
+                                                 output: URL(fileURLWithPath: output))
+            print("latents \(latents.shape) -> \(output)")
+        }
     }
 }

@@ -26,10 +26,12 @@ struct Features: ParsableCommand {
     var images: [String]
 
     func run() throws {
-        let features = try FeatureExtraction.extract(model: try options.load(), inputs: imageOptions.inputs(images),
-                                                     lastBlocks: layers, bottleneck: bottleneck, reshape: reshape)
-        for (k, t) in features { print("\(k) \(t.shape)") }
-        try OutputFiles.writeTensors(features, to: URL(fileURLWithPath: output))
-        print("wrote \(output)")
+        try options.matmul.run {
+            let features = try FeatureExtraction.extract(model: try options.load(), inputs: imageOptions.inputs(images),
+                                                         lastBlocks: layers, bottleneck: bottleneck, reshape: reshape)
+            for (k, t) in features { print("\(k) \(t.shape)") }
+            try OutputFiles.writeTensors(features, to: URL(fileURLWithPath: output))
+            print("wrote \(output)")
+        }
     }
 }

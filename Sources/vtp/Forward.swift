@@ -23,8 +23,10 @@ struct Forward: ParsableCommand {
     var intermediate: Int = 0
 
     func run() throws {
-        let outputs = try ReferenceForward.run(model: try options.load(), input: URL(fileURLWithPath: input),
-                                               output: URL(fileURLWithPath: output), intermediate: intermediate)
-        for (k, t) in outputs { print("\(k) \(t.shape)") }
+        try options.matmul.run {
+            let outputs = try ReferenceForward.run(model: try options.load(), input: URL(fileURLWithPath: input),
+                                                   output: URL(fileURLWithPath: output), intermediate: intermediate)
+            for (k, t) in outputs { print("\(k) \(t.shape)") }
+        }
     }
 }

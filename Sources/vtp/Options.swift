@@ -4,6 +4,7 @@ import VTPDistributed
 import VTPEval
 import VTPModels
 import VTPNN
+import VTPTensor
 
 /// Options shared by every command that loads a model.
 struct ModelOptions: ParsableArguments {
@@ -12,6 +13,8 @@ struct ModelOptions: ParsableArguments {
 
     @Option(name: .long, help: "RoPE arithmetic: bf16 (as the official PyTorch code) or fp32.")
     var ropePrecision: String = "bf16"
+
+    @OptionGroup var matmul: PrecisionOption
 
     func validate() throws {
         guard RopePrecision(rawValue: ropePrecision) != nil else { throw ValidationError("--rope-precision must be bf16 or fp32") }
@@ -22,6 +25,25 @@ struct ModelOptions: ParsableArguments {
         let m = try VTPModel.load(directory: URL(fileURLWithPath: model))
         m.ropePrecision = RopePrecision(rawValue: ropePrecision) ?? .bf16
         return m
+    }
+}
+
+/// The arithmetic of the matrix products: fp32, or the bf16 mode (BF16 operands, F32 accumulation; oneDNN's BF16
+/// kernels on CPUs with AVX-512-BF16 or AMX, F32 products with a notice elsewhere).
+struct PrecisionOption: ParsableArguments {
+    @Option(name: .long, help: "Matrix-product arithmetic: fp32, or bf16 (BF16 operands, F32 accumulation; F32 with a notice on CPUs without native BF16).")
+    var precision: String = "fp32"
+
+    func validate() throws {
+        guard MatmulPrecision(rawValue: precision == "fp32" ? "f32" : precision) != nil else {
+            throw ValidationError("--precision must be fp32 or bf16")
+        }
+    }
+
+    /// Runs `body` with the chosen matrix-product precision.
+    @discardableResult
+    func run<R>(_ body: () throws -> R) rethrows -> R {
+        try MatmulMode.with(precision == "bf16" ? .bf16 : .f32, body)
     }
 }
 

@@ -20,13 +20,15 @@ struct Reconstruct: ParsableCommand {
     var images: [String]
 
     func run() throws {
-        let outputs = try Reconstruction.reconstructFiles(model: try options.load(), inputs: imageOptions.inputs(images),
-                                                          outputDirectory: output, sideBySide: sideBySide) {
-            print(String(format: "%@ -> %@  PSNR %.2f dB", $0.input, $0.output.path, $0.psnr))
-        }
-        if images.count > 1 {
-            let mean = outputs.map(\.psnr).reduce(0, +) / Double(images.count)
-            print(String(format: "mean PSNR %.2f dB over %d images", mean, images.count))
+        try options.matmul.run {
+            let outputs = try Reconstruction.reconstructFiles(model: try options.load(), inputs: imageOptions.inputs(images),
+                                                              outputDirectory: output, sideBySide: sideBySide) {
+                print(String(format: "%@ -> %@  PSNR %.2f dB", $0.input, $0.output.path, $0.psnr))
+            }
+            if images.count > 1 {
+                let mean = outputs.map(\.psnr).reduce(0, +) / Double(images.count)
+                print(String(format: "mean PSNR %.2f dB over %d images", mean, images.count))
+            }
         }
     }
 }

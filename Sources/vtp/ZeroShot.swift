@@ -41,13 +41,15 @@ struct ZeroShot: ParsableCommand {
     }
 
     func run() throws {
-        let model = try options.load()
-        let names = try classes.map(ClassNames.parse(commaSeparated:)) ?? ClassNames.read(file: classesFile ?? "")
-        let classifier = try ZeroShotClassifier(model: model, tokenizer: try CLIPTokenizer(), classNames: names,
-                                                templates: PromptTemplates.named(templates) ?? [])
-        try classifier.classify(model: model, inputs: imageOptions.inputs(images), topK: topK) { path, top in
-            print(path)
-            for (c, p) in top { print(String(format: "  %6.2f%%  %@", 100 * p, names[c])) }
+        try options.matmul.run {
+            let model = try options.load()
+            let names = try classes.map(ClassNames.parse(commaSeparated:)) ?? ClassNames.read(file: classesFile ?? "")
+            let classifier = try ZeroShotClassifier(model: model, tokenizer: try CLIPTokenizer(), classNames: names,
+                                                    templates: PromptTemplates.named(templates) ?? [])
+            try classifier.classify(model: model, inputs: imageOptions.inputs(images), topK: topK) { path, top in
+                print(path)
+                for (c, p) in top { print(String(format: "  %6.2f%%  %@", 100 * p, names[c])) }
+            }
         }
     }
 }

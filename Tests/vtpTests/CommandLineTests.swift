@@ -32,6 +32,8 @@ import VTPTensor
             (["zero-shot", "--model", "m", "--classes", "a", "--templates", "no placeholder", "x.png"], "--templates"),
             (["embed", "--model", "m"], "at least one --image or --text"),
             (["forward", "--model", "m", "--rope-precision", "fp16", "--input", "i", "--output", "o"], "--rope-precision must be bf16 or fp32"),
+            (["reconstruct", "--model", "m", "--precision", "f16", "--output", "o", "a.png"], "--precision must be fp32 or bf16"),
+            (["dit", "sample", "--model", "m", "--output", "o", "--precision", "int8"], "--precision must be fp32 or bf16"),
             (["tokenize", "--context-length", "1", "x"], "--context-length must be at least 2"),
             (["tokenize", "--context-length", "-1", "x"], "--context-length must be at least 2"),
             (["tokenize", "--context-length", "9223372036854775807", "x"], "--context-length must be at most 65536"),
@@ -139,6 +141,15 @@ import VTPTensor
         let r = try Self.run(["reconstruct", "--model", model, "--size", "32", "--output", dir.appendingPathComponent("rec").path] + images)
         #expect(r.status == 0 && r.out.contains("PSNR") && r.out.contains("mean PSNR"), "\(r.err)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("rec/coffee.png").path))
+        // The bf16 mode: the same reconstructions within BF16 error (mean PSNR within 1 dB of fp32's).
+        let b = try Self.run(["reconstruct", "--model", model, "--size", "32", "--precision", "bf16",
+                              "--output", dir.appendingPathComponent("rec16").path] + images)
+        #expect(b.status == 0, "\(b.err)")
+        func meanPSNR(_ out: String) -> Double? {
+            out.split(separator: "\n").first { $0.hasPrefix("mean PSNR") }.flatMap { Double($0.split(separator: " ")[2]) }
+        }
+        let (p32, p16) = (try #require(meanPSNR(r.out)), try #require(meanPSNR(b.out)))
+        #expect(abs(p32 - p16) < 1, "mean PSNR fp32 \(p32) dB, bf16 \(p16) dB")
     }
 }
 

@@ -24,6 +24,7 @@ struct DitSample: ParsableCommand {
     var stats: String?
     @Flag(name: .long, help: "Use a checkpoint's raw weights instead of its EMA weights.")
     var raw = false
+    @OptionGroup var matmul: PrecisionOption
     @Flag(name: .long, help: "Also write samples.npz (arr_0: uint8 [N, H, W, 3], the ADM evaluator's format).")
     var npz = false
     @Option(name: .long, help: "Comma-separated classes (default: all).")
@@ -70,8 +71,10 @@ struct DitSample: ParsableCommand {
         o.statistics = stats.map { URL(fileURLWithPath: $0) }
         (o.perClass, o.method, o.steps, o.shift, o.cfgScale, o.cfgIntervalStart, o.seed, o.batchSize) =
             (perClass, m, steps, shift, cfg, cfgIntervalStart, seed, batch)
-        let report = try DiTSampleRun.run(o) { done, total in
-            FileHandle.standardError.write("\rsampled \(done)/\(total)".data(using: .utf8)!)
+        let report = try matmul.run {
+            try DiTSampleRun.run(o) { done, total in
+                FileHandle.standardError.write("\rsampled \(done)/\(total)".data(using: .utf8)!)
+            }
         }
         FileHandle.standardError.write("\n".data(using: .utf8)!)
         print("\(report.images) images in \(output) (\(String(format: "%.1f", report.seconds)) s); grid: \(report.grid.path)")
