@@ -103,6 +103,10 @@ import Testing
         checkGradients("rmsNorm", [x, w]) { $0[0].rmsNorm(weight: $0[1], eps: 1e-5) }
         let u = randn([3, 8], seed: 26)
         checkGradients("swiglu", [x, u]) { $0[0].swiglu($0[1]) }
+        let xu = randn([3, 2, 10], seed: 39)
+        checkGradients("swigluHalves", [xu]) { $0[0].swigluHalves() }
+        let halves = xu.split([5, 5], axis: 2)
+        #expect(maxAbsDifference(xu.swigluHalves(), halves[0].swiglu(halves[1])) == 0, "halves in place = split then swiglu")
         checkGradients("l2Normalize", [x]) { $0[0].l2Normalized() }
         checkGradients("crossEntropy", [x]) { $0[0].crossEntropy(targets: [1, 7, 0]) }
         let t = randn([3, 8], seed: 27).softmax()

@@ -58,9 +58,7 @@ public final class FusedSwiGLUFFN: Module {
 
     /// x [..., D] → [..., D].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let h = w12(x)
-        let halves = h.split([w3.inputDimensions, w3.inputDimensions], axis: h.rank - 1)
-        return w3(halves[0].swiglu(halves[1]))
+        w3(w12(x).swigluHalves())
     }
 }
 

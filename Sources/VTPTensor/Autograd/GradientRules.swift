@@ -113,6 +113,8 @@ enum GradientRules {
         case .swiglu(let a, let b):
             let (da, db) = Activation.swigluBackward(g, a, b)
             return [da, db]
+        case .swigluHalves(let x):
+            return [Activation.swigluHalvesBackward(g, x)]
         // y = x/n: dx = (g − y Σ g·y)/n (n = max(‖x‖, eps); constant when clamped)
         case .l2Normalize(let y, let norms, let eps):
             let n = norms.reshaped(Array(y.shape.dropLast()) + [1])

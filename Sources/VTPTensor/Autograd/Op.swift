@@ -43,6 +43,7 @@ public enum Op {
     case logSoftmax(Tensor)     // saved: output
     case norm(x: Tensor, weight: Tensor?, hasBias: Bool, mean: Tensor, rstd: Tensor, rms: Bool)
     case swiglu(Tensor, Tensor)
+    case swigluHalves(Tensor)
     case l2Normalize(Tensor, norms: Tensor, eps: Float)  // saved: output
     case crossEntropy(logProbs: Tensor, targets: [Int])
     case attention(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, mask: Tensor?, causal: Bool, scale: Float)

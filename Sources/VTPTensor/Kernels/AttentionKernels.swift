@@ -8,6 +8,9 @@ import Foundation
 /// `scoreBudget` floats: memory grows linearly with the sequence length and no N×N matrix per head is ever
 /// held for long sequences. Scores and probabilities are recomputed in the backward pass from the saved
 /// per-row log-sum-exp (as FlashAttention does).
+///
+/// `forward` and `backward` first offer the call to `AttentionHeads` (one head at a time per thread, the usual path);
+/// what is below runs when it declines: fewer heads than threads, or the emulated BF16 backend.
 enum AttentionKernels {
     /// Floats allowed for one score block (64 MiB).
     nonisolated(unsafe) static var scoreBudget = 16 << 20

@@ -42,6 +42,25 @@ extension Tensor {
         return y
     }
 
+    /// SwiGLU over the two halves of the last axis: self [..., 2H] = (gate | up) → silu(gate) · up [..., H]. The same
+    /// as `split([H, H], axis: -1)` then `swiglu`, without copying the halves out (LightningDiT's fused `w12`).
+    public func swigluHalves() -> Tensor {
+        let w = shape.last ?? 0
+        precondition(rank >= 1 && w % 2 == 0, "swigluHalves: the last axis of \(shape) must have an even size")
+        let h = w / 2, rows = w == 0 ? 0 : count / w
+        var outShape = shape
+        outShape[rank - 1] = h
+        var out = Tensor(uninitialized: outShape)
+        let (px, po) = (data, out.data)
+        let half = BF16Copies.epilogue(for: out)  // the input of the FFN's output layer
+        Parallel.forEach(rows, grain: Swift.max(1, 32768 / Swift.max(h, 1))) { r in
+            vtp_swiglu(px + r * w, px + r * w + h, po + r * h, h)
+            if let half { BF16Kernels.narrowSerial(po + r * h, half + r * h, h) }
+        }
+        Tensor.record(&out, [self], .swigluHalves(detached()))
+        return out
+    }
+
     /// SwiGLU gate: silu(self) · up (same shapes).
     public func swiglu(_ up: Tensor) -> Tensor {
         precondition(shape == up.shape, "swiglu: gate \(shape) and up \(up.shape) differ")

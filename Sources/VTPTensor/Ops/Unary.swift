@@ -108,6 +108,19 @@ enum Activation {
         let left: Vec = 0.5 * (1 + t)
         return left + 0.5 * x * (1 - t * t) * du
     }
+    /// The gradient of `swigluHalves` with respect to its input x [..., 2H] (gate and up halves of each row).
+    static func swigluHalvesBackward(_ g: Tensor, _ x: Tensor) -> Tensor {
+        let w = x.shape.last ?? 0, h = w / 2, rows = w == 0 ? 0 : x.count / w
+        let dx = Tensor(uninitialized: x.shape)
+        let (pg, px, pd) = (g.data, x.data, dx.data)
+        let half = BF16Copies.epilogue(for: dx)  // the output gradient of the fused input projection
+        Parallel.forEach(rows, grain: max(1, 32768 / max(h, 1))) { r in
+            vtp_swiglu_backward(pg + r * h, px + r * w, px + r * w + h, pd + r * w, pd + r * w + h, h)
+            if let half { BF16Kernels.narrowSerial(pd + r * w, half + r * w, w) }
+        }
+        return dx
+    }
+
     /// Gradients of silu(a)·b in one pass: da = g·b·silu'(a), db = g·silu(a) (one sigmoid per element).
     static func swigluBackward(_ g: Tensor, _ a: Tensor, _ b: Tensor) -> (Tensor, Tensor) {
         let da = Tensor(uninitialized: a.shape), db = Tensor(uninitialized: a.shape)
