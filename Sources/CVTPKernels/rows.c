@@ -1,4 +1,4 @@
-// Exponential-heavy row kernels (softmax rows, the attention gradient row, SwiGLU forward and backward), written
+// Exponential-heavy row kernels (softmax rows, the attention gradient row, SwiGLU and GELU forward and backward), written
 // once with the compiler's vector extensions and compiled three times: for AVX-512 (one 16-lane register per
 // vector), for AVX2+FMA (two 8-lane registers) and for the baseline ISA. The first call picks the widest variant
 // this CPU runs (VTP_ISA=avx2 or VTP_ISA=baseline caps it, to measure what the wider builds add).
@@ -48,6 +48,49 @@ typedef int32_t vi __attribute__((vector_size(64), aligned(4)));
     BLEND(x_ < SPLAT(-87.3f), SPLAT(0.0f), p_ * scale_);                                                       \
 })
 #define VSIGMOID(x) (1.0f / (1.0f + VEXP(-(x))))
+#define VABS(x) ((vf)((vi)(x) & 0x7FFFFFFF))
+// erf: Abramowitz & Stegun 7.1.26 (absolute error < 5e-7 with this exponential), as VectorMath.erf.
+#define VERF(xin) ({                                                                                             \
+    vf xe_ = (xin), ae_ = VABS(xe_);                                                                           \
+    vf te_ = 1.0f / (1.0f + 0.3275911f * ae_);                                                                 \
+    vf ye_ = SPLAT(1.061405429f);                                                                              \
+    ye_ = ye_ * te_ - 1.453152027f;                                                                            \
+    ye_ = ye_ * te_ + 1.421413741f;                                                                            \
+    ye_ = ye_ * te_ - 0.284496736f;                                                                            \
+    ye_ = ye_ * te_ + 0.254829592f;                                                                            \
+    ye_ = ye_ * te_;                                                                                           \
+    vf re_ = 1.0f - ye_ * VEXP(-(ae_ * ae_));                                                                  \
+    BLEND(xe_ < SPLAT(0.0f), -re_, re_);                                                                       \
+})
+// tanh through e^(-2|x|), with the odd series below |x| = 0.125 (as VectorMath.tanh).
+#define VTANH(xin) ({                                                                                            \
+    vf xt_ = (xin), at_ = VABS(xt_);                                                                           \
+    vf lt_ = BLEND(at_ > SPLAT(20.0f), SPLAT(20.0f), at_);                                                     \
+    vf et_ = VEXP(-2.0f * lt_);                                                                                \
+    vf rt_ = (1.0f - et_) / (1.0f + et_);                                                                      \
+    vf a2_ = at_ * at_;                                                                                        \
+    vf pt_ = 0.13333333f - a2_ * 0.053968254f;                                                                 \
+    pt_ = -0.33333334f + a2_ * pt_;                                                                            \
+    vf st_ = at_ * (1.0f + a2_ * pt_);                                                                         \
+    rt_ = BLEND(at_ < SPLAT(0.125f), st_, rt_);                                                                \
+    BLEND(xt_ < SPLAT(0.0f), -rt_, rt_);                                                                       \
+})
+// GELU and its derivative, exact (erf) or tanh-approximated, as Activation in VTPTensor.
+#define VGELU(x, approx) ((approx)                                                                               \
+    ? 0.5f * (x) * (1.0f + VTANH(0.79788456f * ((x) + 0.044715f * (x) * (x) * (x))))                          \
+    : 0.5f * (x) * (1.0f + VERF((x) * 0.70710678f)))
+#define VGELU_GRAD(xin, approx) ({                                                                               \
+    vf xg_ = (xin), rg_;                                                                                       \
+    if (approx) {                                                                                              \
+        vf x2_ = xg_ * xg_;                                                                                    \
+        vf tg_ = VTANH(0.79788456f * (xg_ + 0.044715f * x2_ * xg_));                                          \
+        vf du_ = 0.79788456f * (1.0f + 0.134145f * x2_);                                                       \
+        rg_ = 0.5f * (1.0f + tg_) + 0.5f * xg_ * (1.0f - tg_ * tg_) * du_;                                     \
+    } else {                                                                                                   \
+        rg_ = 0.5f * (1.0f + VERF(xg_ * 0.70710678f)) + xg_ * (0.39894228f * VEXP(-0.5f * xg_ * xg_));       \
+    }                                                                                                          \
+    rg_;                                                                                                       \
+})
 
 // The kernels' bodies, instantiated per ISA below.
 #define DEFINE_ROWS(SUFFIX, TARGET)                                                                              \
@@ -93,6 +136,23 @@ typedef int32_t vi __attribute__((vector_size(64), aligned(4)));
             STORE_PART(out + j, av * VSIGMOID(av) * LOAD_PART(b + j, n - j, 0), n - j);                        \
         }                                                                                                      \
     }                                                                                                          \
+    TARGET static void gelu_##SUFFIX(const float *x, float *y, long n, int approx) {                          \
+        for (long j = 0; j < n; j += LANES) {                                                                  \
+            long w = n - j < LANES ? n - j : LANES;                                                            \
+            vf xv = w == LANES ? LOAD(x + j) : LOAD_PART(x + j, w, 0);                                         \
+            vf r = VGELU(xv, approx);                                                                          \
+            if (w == LANES) STORE(y + j, r); else STORE_PART(y + j, r, w);                                     \
+        }                                                                                                      \
+    }                                                                                                          \
+    TARGET static void gelu_backward_##SUFFIX(const float *g, const float *x, float *dx, long n, int approx) { \
+        for (long j = 0; j < n; j += LANES) {                                                                  \
+            long w = n - j < LANES ? n - j : LANES;                                                            \
+            vf xv = w == LANES ? LOAD(x + j) : LOAD_PART(x + j, w, 0);                                         \
+            vf gv = w == LANES ? LOAD(g + j) : LOAD_PART(g + j, w, 0);                                         \
+            vf r = gv * VGELU_GRAD(xv, approx);                                                                \
+            if (w == LANES) STORE(dx + j, r); else STORE_PART(dx + j, r, w);                                   \
+        }                                                                                                      \
+    }                                                                                                          \
     TARGET static void swiglu_backward_##SUFFIX(const float *g, const float *a, const float *b, float *da,     \
                                                 float *db, long n) {                                           \
         for (long j = 0; j < n; j += LANES) {                                                                  \
@@ -119,16 +179,18 @@ struct rows_impl {
     void (*attention_grad_row)(float *, float *, long, long, float, float, float);
     void (*swiglu)(const float *, const float *, float *, long);
     void (*swiglu_backward)(const float *, const float *, const float *, float *, float *, long);
+    void (*gelu)(const float *, float *, long, int);
+    void (*gelu_backward)(const float *, const float *, float *, long, int);
     const char *isa;
 };
 
 static const struct rows_impl base_impl = {softmax_row_base, attention_grad_row_base, swiglu_base,
-                                            swiglu_backward_base, "baseline"};
+                                            swiglu_backward_base, gelu_base, gelu_backward_base, "baseline"};
 #if defined(__x86_64__)
 static const struct rows_impl avx512_impl = {softmax_row_avx512, attention_grad_row_avx512, swiglu_avx512,
-                                              swiglu_backward_avx512, "AVX-512"};
+                                              swiglu_backward_avx512, gelu_avx512, gelu_backward_avx512, "AVX-512"};
 static const struct rows_impl avx2_impl = {softmax_row_avx2, attention_grad_row_avx2, swiglu_avx2, swiglu_backward_avx2,
-                                           "AVX2"};
+                                           gelu_avx2, gelu_backward_avx2, "AVX2"};
 #endif
 static const struct rows_impl *chosen;
 
@@ -179,4 +241,10 @@ void vtp_swiglu(const float *a, const float *b, float *out, long n) { impl()->sw
 
 void vtp_swiglu_backward(const float *g, const float *a, const float *b, float *da, float *db, long n) {
     impl()->swiglu_backward(g, a, b, da, db, n);
+}
+
+void vtp_gelu(const float *x, float *y, long n, int approximate) { impl()->gelu(x, y, n, approximate); }
+
+void vtp_gelu_backward(const float *g, const float *x, float *dx, long n, int approximate) {
+    impl()->gelu_backward(g, x, dx, n, approximate);
 }

@@ -87,4 +87,31 @@ import Testing
             }
         }
     }
+
+    @Test func geluMatchesFormula() {
+        withEachVariant { isa in
+            for n in [5, 16, 37] {
+                let x = values(n, seed: 600 + UInt64(n), scale: 2.5), g = values(n, seed: 700 + UInt64(n))
+                for approximate in [false, true] {
+                    var y = [Float](repeating: .nan, count: n), dx = y
+                    vtp_gelu(x, &y, n, approximate ? 1 : 0)
+                    vtp_gelu_backward(g, x, &dx, n, approximate ? 1 : 0)
+                    for j in 0..<n {
+                        let v = Double(x[j])
+                        let (f, df): (Double, Double)
+                        if approximate {
+                            let c = (2 / Double.pi).squareRoot(), u = c * (v + 0.044715 * v * v * v), t = Foundation.tanh(u)
+                            (f, df) = (0.5 * v * (1 + t), 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * c * (1 + 3 * 0.044715 * v * v))
+                        } else {
+                            let cdf = 0.5 * (1 + Foundation.erf(v / 2.0.squareRoot())), pdf = Foundation.exp(-0.5 * v * v) / (2 * Double.pi).squareRoot()
+                            (f, df) = (v * cdf, cdf + v * pdf)
+                        }
+                        let ref = Double(g[j]) * df
+                        #expect(abs(Double(y[j]) - f) < 2e-6 * max(abs(f), 1), "\(isa) gelu approx \(approximate) x \(v): \(y[j]) vs \(f)")
+                        #expect(abs(Double(dx[j]) - ref) < 2e-6 * max(abs(ref), 1), "\(isa) gelu' approx \(approximate) x \(v): \(dx[j]) vs \(ref)")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -56,6 +56,12 @@ void vtp_swiglu(const float *a, const float *b, float *out, long n);
 /// SwiGLU's gradients: da = g·b·σ(a)(1 + a(1 − σ(a))), db = g·a·σ(a).
 void vtp_swiglu_backward(const float *g, const float *a, const float *b, float *da, float *db, long n);
 
+/// y = GELU(x): x·Φ(x), or with `approximate` ≠ 0 the tanh form 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))).
+void vtp_gelu(const float *x, float *y, long n, int approximate);
+
+/// dx = g·GELU'(x) (the same two forms).
+void vtp_gelu_backward(const float *g, const float *x, float *dx, long n, int approximate);
+
 /// One chunk of a parallel loop: `body(context, chunk)`.
 typedef void (*vtp_chunk_fn)(void *context, long chunk);
 

@@ -50,8 +50,7 @@ enum GradientRules {
         case .silu(let x):
             return [Tensor.broadcastZip(g, x) { g, x in g * Activation.siluGrad(x) }]
         case .gelu(let x, let approximate):
-            return [approximate ? Tensor.broadcastZip(g, x) { g, x in g * Activation.geluTanhGrad(x) }
-                                : Tensor.broadcastZip(g, x) { g, x in g * Activation.geluGrad(x) }]
+            return [Activation.geluBackward(g, x, approximate: approximate)]
         case .leakyRelu(let x, let slope):
             return [Tensor.broadcastZip(g, x) { g, x in g.replacing(with: g * slope, where: x .< 0) }]
         case .clamp(let x, let lo, let hi):

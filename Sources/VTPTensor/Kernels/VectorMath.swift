@@ -8,7 +8,7 @@ public enum VectorMath {
     public static let width = 16
 
     /// e^x.
-    @_transparent public static func exp(_ x: Vec) -> Vec {
+    @inline(__always) public static func exp(_ x: Vec) -> Vec {
         let log2e: Float = 1.442_695_04, ln2hi: Float = 0.693_145_75, ln2lo: Float = 1.428_606_8e-6
         let magic: Float = 12_582_912  // 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits
         let xc = clamp(x, -87.3, 88.7)
@@ -33,17 +33,17 @@ public enum VectorMath {
     /// min(max(x, lo), hi) lane by lane; NaN stays NaN. Written with selects because the standard library's
     /// `pointwiseMin`/`pointwiseMax` on `SIMD16<Float>` are often left as out-of-line calls that run lane by lane
     /// (they made a row softmax 30× slower than its exponentials).
-    @_transparent public static func clamp(_ x: Vec, _ lo: Float, _ hi: Float) -> Vec {
+    @inline(__always) public static func clamp(_ x: Vec, _ lo: Float, _ hi: Float) -> Vec {
         x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
     }
 
     /// |x| (clears the sign bit).
-    @_transparent public static func abs(_ x: Vec) -> Vec {
+    @inline(__always) public static func abs(_ x: Vec) -> Vec {
         unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: Vec.self)
     }
 
     /// The Gauss error function.
-    @_transparent public static func erf(_ x: Vec) -> Vec {
+    @inline(__always) public static func erf(_ x: Vec) -> Vec {
         let a = abs(x)
         let t = 1 / (1 + 0.327_591_1 * a)
         var y = Vec(repeating: 1.061_405_429)
@@ -58,7 +58,7 @@ public enum VectorMath {
     }
 
     /// Hyperbolic tangent.
-    @_transparent public static func tanh(_ x: Vec) -> Vec {
+    @inline(__always) public static func tanh(_ x: Vec) -> Vec {
         let a = abs(x)
         let lim: Vec = clamp(a, 0, 20)
         let e: Vec = exp(-2 * lim)
@@ -74,7 +74,7 @@ public enum VectorMath {
     }
 
     /// Logistic sigmoid 1 / (1 + e^-x).
-    @_transparent public static func sigmoid(_ x: Vec) -> Vec { 1 / (1 + exp(-x)) }
+    @inline(__always) public static func sigmoid(_ x: Vec) -> Vec { 1 / (1 + exp(-x)) }
 
     /// Scalar versions (tails of loops use these so that results do not depend on the position).
     @inline(__always) public static func exp(_ x: Float) -> Float { exp(Vec(repeating: x))[0] }

@@ -70,7 +70,9 @@ extension Tensor {
     /// GELU: exact `x·Φ(x) = x/2·(1 + erf(x/√2))`, or the tanh approximation
     /// `x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))`.
     public func gelu(approximate: Bool = false) -> Tensor {
-        var out = approximate ? Tensor.map(self) { Activation.geluTanh($0) } : Tensor.map(self) { Activation.gelu($0) }
+        var out = Tensor(uninitialized: shape)
+        let (px, po) = (data, out.data)
+        Parallel.forRanges(count, grain: 16384) { r in vtp_gelu(px + r.lowerBound, po + r.lowerBound, r.count, approximate ? 1 : 0) }
         Tensor.record(&out, [self], .gelu(detached(), approximate: approximate))
         return out
     }
@@ -83,31 +85,20 @@ extension Tensor {
     }
 }
 
-/// Activation functions and their derivatives on 16 lanes (shared by forward ops and gradient rules).
+/// Activation kernels shared by forward ops and gradient rules (the arithmetic is in CVTPKernels' rows.c).
 enum Activation {
-    static let invSqrt2: Float = 0.707_106_78
-    static let invSqrt2Pi: Float = 0.398_942_28
-    static let sqrt2OverPi: Float = 0.797_884_56
+    /// dx = g·GELU'(x) (exact or tanh form, see `vtp_gelu_backward`).
+    static func geluBackward(_ g: Tensor, _ x: Tensor, approximate: Bool) -> Tensor {
+        precondition(g.shape == x.shape, "gelu backward: gradient \(g.shape) ≠ input \(x.shape)")
+        let dx = Tensor(uninitialized: x.shape)
+        let (pg, px, pd) = (g.data, x.data, dx.data)
+        Parallel.forRanges(x.count, grain: 16384) { r in
+            let o = r.lowerBound
+            vtp_gelu_backward(pg + o, px + o, pd + o, r.count, approximate ? 1 : 0)
+        }
+        return dx
+    }
 
-    @inline(__always) static func gelu(_ x: Vec) -> Vec { 0.5 * x * (1 + VectorMath.erf(x * invSqrt2)) }
-    /// d/dx x·Φ(x) = Φ(x) + x·φ(x).
-    @inline(__always) static func geluGrad(_ x: Vec) -> Vec {
-        let cdf: Vec = 0.5 * (1 + VectorMath.erf(x * invSqrt2))
-        let pdf: Vec = invSqrt2Pi * VectorMath.exp(-0.5 * x * x)
-        return cdf + x * pdf
-    }
-    @inline(__always) static func geluTanh(_ x: Vec) -> Vec {
-        let u: Vec = sqrt2OverPi * (x + 0.044715 * x * x * x)
-        return 0.5 * x * (1 + VectorMath.tanh(u))
-    }
-    @inline(__always) static func geluTanhGrad(_ x: Vec) -> Vec {
-        let x2: Vec = x * x
-        let u: Vec = sqrt2OverPi * (x + 0.044715 * x2 * x)
-        let t: Vec = VectorMath.tanh(u)
-        let du: Vec = sqrt2OverPi * (1 + 0.134145 * x2)
-        let left: Vec = 0.5 * (1 + t)
-        return left + 0.5 * x * (1 - t * t) * du
-    }
     /// The gradient of `swigluHalves` with respect to its input x [..., 2H] (gate and up halves of each row).
     static func swigluHalvesBackward(_ g: Tensor, _ x: Tensor) -> Tensor {
         let w = x.shape.last ?? 0, h = w / 2, rows = w == 0 ? 0 : x.count / w
