@@ -89,6 +89,20 @@ import VTPTensor
             #expect(image.width == 32 && image.height == 32)
         }
         #expect(FileManager.default.fileExists(atPath: report.grid.path))
+        // The bf16 mode (what `vtp dit sample --precision bf16` runs): the same images within BF16 error.
+        var o16 = o
+        o16.output = root.appendingPathComponent("out16")
+        let r16 = try MatmulMode.with(.bf16) { try DiTSampleRun.run(o16) }
+        #expect(r16.images == 6)
+        var total = 0.0
+        for i in 0..<6 {
+            let name = String(format: "%06d.png", i)
+            let (a, b) = (try RGBImage.load(o.output.appendingPathComponent(name)), try RGBImage.load(o16.output.appendingPathComponent(name)))
+            let meanDiff = zip(a.pixels, b.pixels).map { abs(Double($0) - Double($1)) }.reduce(0, +) / Double(a.pixels.count)
+            #expect(meanDiff < 8, "image \(i): mean |fp32 − bf16| \(meanDiff) levels")
+            total += meanDiff
+        }
+        if BF16Backend.isNativeAvailable { #expect(total > 0, "the bf16 mode reached the sampler's products") }
         o.classes = [3]
         #expect(throws: GenerationError.self) { try DiTSampleRun.run(o) }
     }
