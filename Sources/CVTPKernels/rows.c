@@ -25,6 +25,10 @@ typedef int32_t vi __attribute__((vector_size(64), aligned(4)));
 #define LOAD_PART(p, n, fill) ({ float t_[LANES]; for (int i_ = 0; i_ < LANES; i_++) t_[i_] = (fill); \
                                  memcpy(t_, (p), (size_t)(n) * sizeof(float)); LOAD(t_); })
 #define STORE_PART(p, v, n) do { float t_[LANES]; STORE(t_, (v)); memcpy((p), t_, (size_t)(n) * sizeof(float)); } while (0)
+// The next min(n − j, 16) lanes from p + j (the rest 0), and the matching store: one loop serves a row and its tail.
+#define WIDTH(n, j) ((n) - (j) < LANES ? (n) - (j) : LANES)
+#define LOAD_N(p, w) ((w) == LANES ? LOAD(p) : LOAD_PART(p, w, 0))
+#define STORE_N(p, v, w) do { if ((w) == LANES) STORE(p, v); else STORE_PART(p, v, w); } while (0)
 #define BLEND(mask, yes, no) ((vf)(((vi)(yes) & (mask)) | ((vi)(no) & ~(mask))))
 #define HMAX(v) ({ vf v_ = (v); float m_ = v_[0]; for (int i_ = 1; i_ < LANES; i_++) m_ = v_[i_] > m_ ? v_[i_] : m_; m_; })
 #define HSUM(v) ({ vf v_ = (v); float s_ = 0; for (int i_ = 0; i_ < LANES; i_++) s_ += v_[i_]; s_; })
@@ -129,42 +133,34 @@ typedef int32_t vi __attribute__((vector_size(64), aligned(4)));
         for (j = limit; j < n; j++) s[j] = g[j] = 0;                                                           \
     }                                                                                                          \
     TARGET static void swiglu_##SUFFIX(const float *a, const float *b, float *out, long n) {                   \
-        long j = 0;                                                                                            \
-        for (; j + LANES <= n; j += LANES) { vf av = LOAD(a + j); STORE(out + j, av * VSIGMOID(av) * LOAD(b + j)); } \
-        if (j < n) {                                                                                           \
-            vf av = LOAD_PART(a + j, n - j, 0);                                                                \
-            STORE_PART(out + j, av * VSIGMOID(av) * LOAD_PART(b + j, n - j, 0), n - j);                        \
+        for (long j = 0; j < n; j += LANES) {                                                                  \
+            long w = WIDTH(n, j);                                                                              \
+            vf av = LOAD_N(a + j, w);                                                                          \
+            STORE_N(out + j, av * VSIGMOID(av) * LOAD_N(b + j, w), w);                                         \
         }                                                                                                      \
     }                                                                                                          \
     TARGET static void gelu_##SUFFIX(const float *x, float *y, long n, int approx) {                          \
         for (long j = 0; j < n; j += LANES) {                                                                  \
-            long w = n - j < LANES ? n - j : LANES;                                                            \
-            vf xv = w == LANES ? LOAD(x + j) : LOAD_PART(x + j, w, 0);                                         \
-            vf r = VGELU(xv, approx);                                                                          \
-            if (w == LANES) STORE(y + j, r); else STORE_PART(y + j, r, w);                                     \
+            long w = WIDTH(n, j);                                                                              \
+            vf xv = LOAD_N(x + j, w);                                                                          \
+            STORE_N(y + j, VGELU(xv, approx), w);                                                              \
         }                                                                                                      \
     }                                                                                                          \
     TARGET static void gelu_backward_##SUFFIX(const float *g, const float *x, float *dx, long n, int approx) { \
         for (long j = 0; j < n; j += LANES) {                                                                  \
-            long w = n - j < LANES ? n - j : LANES;                                                            \
-            vf xv = w == LANES ? LOAD(x + j) : LOAD_PART(x + j, w, 0);                                         \
-            vf gv = w == LANES ? LOAD(g + j) : LOAD_PART(g + j, w, 0);                                         \
-            vf r = gv * VGELU_GRAD(xv, approx);                                                                \
-            if (w == LANES) STORE(dx + j, r); else STORE_PART(dx + j, r, w);                                   \
+            long w = WIDTH(n, j);                                                                              \
+            STORE_N(dx + j, LOAD_N(g + j, w) * VGELU_GRAD(LOAD_N(x + j, w), approx), w);                       \
         }                                                                                                      \
     }                                                                                                          \
     TARGET static void swiglu_backward_##SUFFIX(const float *g, const float *a, const float *b, float *da,     \
                                                 float *db, long n) {                                           \
         for (long j = 0; j < n; j += LANES) {                                                                  \
-            long w = n - j < LANES ? n - j : LANES;                                                            \
-            vf gv = w == LANES ? LOAD(g + j) : LOAD_PART(g + j, w, 0);                                         \
-            vf av = w == LANES ? LOAD(a + j) : LOAD_PART(a + j, w, 0);                                         \
-            vf bv = w == LANES ? LOAD(b + j) : LOAD_PART(b + j, w, 0);                                         \
+            long w = WIDTH(n, j);                                                                              \
+            vf gv = LOAD_N(g + j, w), av = LOAD_N(a + j, w), bv = LOAD_N(b + j, w);                            \
             vf s = VSIGMOID(av);                                                                               \
             vf ds = s * (1.0f + av * (1.0f - s));                                                              \
-            vf x = gv * bv * ds, y = gv * av * s;                                                              \
-            if (w == LANES) { STORE(da + j, x); STORE(db + j, y); }                                            \
-            else { STORE_PART(da + j, x, w); STORE_PART(db + j, y, w); }                                       \
+            STORE_N(da + j, gv * bv * ds, w);                                                                  \
+            STORE_N(db + j, gv * av * s, w);                                                                   \
         }                                                                                                      \
     }
 

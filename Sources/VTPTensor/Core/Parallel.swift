@@ -51,15 +51,8 @@ public enum Parallel {
     /// Calls `chunk(c)` for every c in 0..<chunks on `workers` threads of the OpenMP team (GCD as a fallback).
     @usableFromInline
     static func runOnOpenMP(chunks: Int, workers: Int, _ chunk: (Int) -> Void) {
-        withoutActuallyEscaping(chunk) { f in
-            var closure = f
-            let ran = usesOpenMP && withUnsafeMutablePointer(to: &closure) { context in
-                vtp_omp_parallel_chunks(chunks, UInt32(workers), { context, c in
-                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(c)
-                }, context) != 0
-            }
-            if !ran { DispatchQueue.concurrentPerform(iterations: chunks, execute: f) }
-        }
+        if usesOpenMP && forEachOnTeam(chunks, workers: workers, chunk) { return }
+        withoutActuallyEscaping(chunk) { DispatchQueue.concurrentPerform(iterations: chunks, execute: $0) }
     }
 
     /// Calls `body(i)` for every i in 0..<n on `workers` threads of oneDNN's OpenMP team, whatever `usesOpenMP`

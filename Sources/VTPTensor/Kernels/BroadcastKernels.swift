@@ -81,21 +81,16 @@ enum ReduceKernels {
 
     /// d[j] = Σ_k s[k*inner + j] for j < inner.
     @inline(__always) static func columnSum(_ s: UnsafePointer<Float>, _ n: Int, _ inner: Int, _ d: UnsafeMutablePointer<Float>) {
-        columnSumStrided(s, n, inner, inner, d)
-    }
-
-    @inline(__always) static func columnSumStrided(_ s: UnsafePointer<Float>, _ n: Int, _ w: Int, _ ld: Int,
-                                                   _ d: UnsafeMutablePointer<Float>) {
         var j = 0
-        while j + 16 <= w {
+        while j + 16 <= inner {
             var acc = Vec(repeating: 0)
-            for k in 0..<n { acc += load(s + k * ld + j) }
+            for k in 0..<n { acc += load(s + k * inner + j) }
             store(acc, d + j)
             j += 16
         }
-        while j < w {
+        while j < inner {
             var acc: Float = 0
-            for k in 0..<n { acc += s[k * ld + j] }
+            for k in 0..<n { acc += s[k * inner + j] }
             d[j] = acc
             j += 1
         }

@@ -47,16 +47,10 @@ extension Tensor {
     public func swigluHalves() -> Tensor {
         let w = shape.last ?? 0
         precondition(rank >= 1 && w % 2 == 0, "swigluHalves: the last axis of \(shape) must have an even size")
-        let h = w / 2, rows = w == 0 ? 0 : count / w
         var outShape = shape
-        outShape[rank - 1] = h
+        outShape[rank - 1] = w / 2
         var out = Tensor(uninitialized: outShape)
-        let (px, po) = (data, out.data)
-        let half = BF16Copies.epilogue(for: out)  // the input of the FFN's output layer
-        Parallel.forEach(rows, grain: Swift.max(1, 32768 / Swift.max(h, 1))) { r in
-            vtp_swiglu(px + r * w, px + r * w + h, po + r * h, h)
-            if let half { BF16Kernels.narrowSerial(po + r * h, half + r * h, h) }
-        }
+        Activation.swiglu(gate: data, up: data + w / 2, ld: w, rows: w == 0 ? 0 : count / w, width: w / 2, into: out)
         Tensor.record(&out, [self], .swigluHalves(detached()))
         return out
     }
@@ -65,12 +59,8 @@ extension Tensor {
     public func swiglu(_ up: Tensor) -> Tensor {
         precondition(shape == up.shape, "swiglu: gate \(shape) and up \(up.shape) differ")
         var out = Tensor(uninitialized: shape)
-        let (pa, pb, po) = (data, up.data, out.data)
-        let half = BF16Copies.epilogue(for: out)  // the input of the FFN's output layer
-        Parallel.forRanges(count, grain: 32768) { r in
-            vtp_swiglu(pa + r.lowerBound, pb + r.lowerBound, po + r.lowerBound, r.count)
-            if let half { BF16Kernels.narrowSerial(po + r.lowerBound, half + r.lowerBound, r.count) }
-        }
+        let w = shape.last ?? 1
+        Activation.swiglu(gate: data, up: up.data, ld: w, rows: w == 0 ? 0 : count / w, width: w, into: out)
         Tensor.record(&out, [self, up], .swiglu(detached(), up.detached()))
         return out
     }

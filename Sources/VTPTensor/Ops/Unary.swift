@@ -99,33 +99,58 @@ enum Activation {
         return dx
     }
 
+    /// out = silu(gate) · up for `rows` rows of `width`: gate and up rows `ld` apart, out dense [rows, width] (it is
+    /// the input of the FFN's output layer: its BF16 copy is written in the same pass when the mode wants one).
+    static func swiglu(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, ld: Int, rows: Int, width: Int, into out: Tensor) {
+        let po = out.data
+        let half = BF16Copies.epilogue(for: out)
+        func segment(_ src: Int, _ dst: Int, _ n: Int) {
+            vtp_swiglu(gate + src, up + src, po + dst, n)
+            if let half { BF16Kernels.narrowSerial(po + dst, half + dst, n) }
+        }
+        if ld == width {  // dense rows: one flat range, split anywhere (also when there are few long rows)
+            Parallel.forRanges(rows * width, grain: 32768) { r in segment(r.lowerBound, r.lowerBound, r.count) }
+        } else {
+            Parallel.forEach(rows, grain: max(1, 32768 / max(width, 1))) { r in segment(r * ld, r * width, width) }
+        }
+    }
+
+    /// The gradients of `swiglu(gate:up:…)` from g [rows, width] (dense), in one pass: dGate = g·up·silu'(gate),
+    /// dUp = g·silu(gate), written where the forward read gate and up (`ld` apart). They are the output gradients
+    /// of the input layers, each read by two products: `halves` (BF16 copies at the same offsets) are filled too.
+    static func swigluBackward(g: UnsafePointer<Float>, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, ld: Int,
+                               rows: Int, width: Int, dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>,
+                               halves: (gate: UnsafeMutablePointer<UInt16>, up: UnsafeMutablePointer<UInt16>)?) {
+        func segment(_ gOffset: Int, _ o: Int, _ n: Int) {
+            vtp_swiglu_backward(g + gOffset, gate + o, up + o, dGate + o, dUp + o, n)
+            if let halves {
+                BF16Kernels.narrowSerial(dGate + o, halves.gate + o, n)
+                BF16Kernels.narrowSerial(dUp + o, halves.up + o, n)
+            }
+        }
+        if ld == width {  // dense rows: one flat range
+            Parallel.forRanges(rows * width, grain: 32768) { r in segment(r.lowerBound, r.lowerBound, r.count) }
+        } else {
+            Parallel.forEach(rows, grain: max(1, 32768 / max(width, 1))) { r in segment(r * width, r * ld, width) }
+        }
+    }
+
     /// The gradient of `swigluHalves` with respect to its input x [..., 2H] (gate and up halves of each row).
     static func swigluHalvesBackward(_ g: Tensor, _ x: Tensor) -> Tensor {
-        let w = x.shape.last ?? 0, h = w / 2, rows = w == 0 ? 0 : x.count / w
+        let w = x.shape.last ?? 0, h = w / 2
         let dx = Tensor(uninitialized: x.shape)
-        let (pg, px, pd) = (g.data, x.data, dx.data)
-        let half = BF16Copies.epilogue(for: dx)  // the output gradient of the fused input projection
-        Parallel.forEach(rows, grain: max(1, 32768 / max(h, 1))) { r in
-            vtp_swiglu_backward(pg + r * h, px + r * w, px + r * w + h, pd + r * w, pd + r * w + h, h)
-            if let half { BF16Kernels.narrowSerial(pd + r * w, half + r * w, w) }
-        }
+        swigluBackward(g: g.data, gate: x.data, up: x.data + h, ld: w, rows: w == 0 ? 0 : x.count / w, width: h,
+                       dGate: dx.data, dUp: dx.data + h, halves: BF16Copies.epilogue(for: dx).map { ($0, $0 + h) })
         return dx
     }
 
-    /// Gradients of silu(a)·b in one pass: da = g·b·silu'(a), db = g·silu(a) (one sigmoid per element).
+    /// Gradients of silu(a)·b (same shapes).
     static func swigluBackward(_ g: Tensor, _ a: Tensor, _ b: Tensor) -> (Tensor, Tensor) {
         let da = Tensor(uninitialized: a.shape), db = Tensor(uninitialized: a.shape)
-        let (pg, pa, pb, pda, pdb) = (g.data, a.data, b.data, da.data, db.data)
-        // Gradients of the two input layers' outputs: each feeds that layer's input- and weight-gradient products.
-        let (ha, hb) = (BF16Copies.epilogue(for: da), BF16Copies.epilogue(for: db))
-        Parallel.forRanges(a.count, grain: 32768) { r in
-            let o = r.lowerBound
-            vtp_swiglu_backward(pg + o, pa + o, pb + o, pda + o, pdb + o, r.count)
-            if let ha, let hb {
-                BF16Kernels.narrowSerial(pda + o, ha + o, r.count)
-                BF16Kernels.narrowSerial(pdb + o, hb + o, r.count)
-            }
-        }
+        let w = a.shape.last ?? 1
+        let halves = BF16Copies.epilogue(for: da).flatMap { ha in BF16Copies.epilogue(for: db).map { (ha, $0) } }
+        swigluBackward(g: g.data, gate: a.data, up: b.data, ld: w, rows: w == 0 ? 0 : a.count / w, width: w,
+                       dGate: da.data, dUp: db.data, halves: halves)
         return (da, db)
     }
 
