@@ -63,8 +63,12 @@ enum AttentionHeads {
         var isEmpty: Bool { nq == 0 || nk == 0 || d == 0 }
         /// Query rows per score block.
         var queryBlock: Int { AttentionHeads.blockRows(nq: nq, nk: nk) }
-        /// BF16 values a forward pass keeps per head (see `keptCount`).
+        /// BF16 values a forward pass keeps per head: its staged q, then k, then v (offsets 0, `keptK`, `keptV`).
         var keptPerHead: Int { (nq + 2 * nk) * d }
+        var keptK: Int { nq * d }
+        var keptV: Int { (nq + nk) * d }
+        /// BF16 values a forward pass keeps for all heads, so that each is rotated and rounded once per step.
+        var keptCount: Int { bh * keptPerHead }
 
         struct Rope {
             let sin: UnsafePointer<Float>, cos: UnsafePointer<Float>, prefix: Int, bf16: Bool, interleaved: Bool
@@ -157,13 +161,13 @@ enum AttentionHeads {
     private static func headOperands(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, head h: Int,
                                      bf16: Bool, layout L: Layout, scratch: Scratch, row: UnsafeMutablePointer<Float>,
                                      into kept: UnsafeMutablePointer<UInt16>?) -> (Operand, Operand, Operand) {
-        let (nq, nk, d) = (L.nq, L.nk, L.d)
+        let nq = L.nq, nk = L.nk
         return (operand(q, offset: L.qOffset(h), ld: L.ldq, rows: nq, rotate: true, bf16: bf16, layout: L, scratch: scratch,
                         row: row, into: kept),
                 operand(k, offset: L.kvOffset(h), ld: L.ldkv, rows: nk, rotate: true, bf16: bf16, layout: L, scratch: scratch,
-                        row: row, into: kept.map { $0 + nq * d }),
+                        row: row, into: kept.map { $0 + L.keptK }),
                 operand(v, offset: L.kvOffset(h), ld: L.ldkv, rows: nk, rotate: false, bf16: bf16, layout: L, scratch: scratch,
-                        row: row, into: kept.map { $0 + (nq + nk) * d }))
+                        row: row, into: kept.map { $0 + L.keptV }))
     }
 
     private static func key(m: Int, n: Int, k: Int, transA: Bool = false, lda: Int, transB: Bool = false, ldb: Int, ldc: Int,
@@ -174,12 +178,8 @@ enum AttentionHeads {
         return key
     }
 
-    /// BF16 values of the staged q, k, v of every head ([BH, Nq + 2·Nk, d]) that a BF16 forward pass keeps for its
-    /// backward pass, so that the heads are rotated and rounded once per step.
-    static func keptCount(_ layout: Layout) -> Int { layout.bh * layout.keptPerHead }
-
     /// Writes out (rows of `layout.oOffset`) and lse [BH, Nq]; false, having written nothing, for the batched path.
-    /// With BF16 products and `keep` (`keptCount` values), the staged q, k, v are written there; `outHalf` (at the
+    /// With BF16 products and `keep` (`layout.keptCount` values), the staged q, k, v are written there; `outHalf` (at the
     /// offsets of `out`) receives out rounded to BF16, each head's rows right after they are computed.
     static func forward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, layout: Layout,
                         out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>, scale: Float, mask: Tensor?,
@@ -238,8 +238,8 @@ enum AttentionHeads {
             let qo: Operand, ko: Operand, vo: Operand
             if bf16, let kept {
                 let base = UnsafeRawPointer(kept + h * headKept)
-                (qo, ko, vo) = (Operand(pointer: base, ld: d, bytes: 2), Operand(pointer: base + nq * d * 2, ld: d, bytes: 2),
-                                Operand(pointer: base + (nq + nk) * d * 2, ld: d, bytes: 2))
+                (qo, ko, vo) = (Operand(pointer: base, ld: d, bytes: 2), Operand(pointer: base + L.keptK * 2, ld: d, bytes: 2),
+                                Operand(pointer: base + L.keptV * 2, ld: d, bytes: 2))
             } else {
                 (qo, ko, vo) = headOperands(q: q, k: k, v: v, head: h, bf16: bf16, layout: L, scratch: scratch, row: row, into: nil)
             }

@@ -124,11 +124,13 @@ extension Tensor {
         let lse = Tensor(uninitialized: [b * heads, n])
         let p = qkv.data
         let layout = AttentionHeads.Layout.fused(b: b, heads: heads, n: n, d: d, rope: rope?.kernel)
+        let headPath = AttentionHeads.applies(bh: b * heads)
         // BF16 mode: the rotated, rounded heads are kept for the backward pass (as many bytes as a BF16 copy of qkv).
         let recording = GradMode.isEnabled && qkv.node != nil
-        let kept = recording && MatmulMode.current == .bf16 && BF16Backend.current == .native ? Tensor(uninitialized: [(AttentionHeads.keptCount(layout) + 1) / 2]) : nil
+        let keep = headPath && recording && MatmulMode.current == .bf16 && BF16Backend.current == .native
+        let kept = keep ? Tensor(uninitialized: [(layout.keptCount + 1) / 2]) : nil
         // The heads are merged in place for the output projection: its BF16 copy is made as the heads finish.
-        let ran = AttentionHeads.applies(bh: b * heads) && withExtendedLifetime(rope) {
+        let ran = headPath && withExtendedLifetime(rope) {
             AttentionHeads.forward(q: p, k: p + w, v: p + 2 * w, layout: layout, out: out.data, lse: lse.data, scale: s, mask: mask,
                                    causal: causal, keep: kept.map { UnsafeMutableRawPointer($0.data).assumingMemoryBound(to: UInt16.self) },
                                    outHalf: BF16Copies.epilogue(for: out))
@@ -146,7 +148,7 @@ extension Tensor {
 
 extension AttentionKernels {
     /// The gradient of `Tensor.attention(qkv:…)` with respect to qkv [B, N, 3·H·d], from dOut [B, N, H·d].
-    /// `kept`: the BF16 heads a BF16 forward pass kept (see `AttentionHeads.keptCount`).
+    /// `kept`: the BF16 heads a BF16 forward pass kept (see `AttentionHeads.Layout.keptCount`).
     static func qkvBackward(dOut: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, heads: Int, rope: HeadRope?, mask: Tensor?,
                             causal: Bool, scale: Float, kept: Tensor?) -> Tensor {
         let (b, n, d) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / (3 * heads))
